@@ -1,0 +1,170 @@
+"""Regimes: which data generation t + 1 trains on, given everything produced so far.
+
+Generation 1 always trains on the real sample R (n rows per seed). Generation t then draws n synthetic rows S_t, and the
+regime picks the next training set from the pool:
+
+| regime                     | generation t + 1 trains on                                                   | source                      |
+|----------------------------|-------------------------------------------------------------------------------|-----------------------------|
+| replace                    | S_t only                                                                      | Shumailov et al. 2023       |
+| accumulate                 | R, S_1, ..., S_t (the pool grows by n rows a generation)                     | Gerstgrasser et al. 2024    |
+| accumulate-subsample(cap)  | `cap` rows drawn without replacement from R, S_1, ..., S_t (all of it if smaller) | Kazdan, Schaeffer et al. 2024 |
+| fresh-mix(share)           | round(share * n) fresh real rows plus n minus that many rows of S_t          | Bertrand et al. 2023        |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from collapse._checks import check_choice, check_fraction, check_int
+
+
+class Pool:
+    """Everything a run has produced, per seed: the real sample, then each generation's synthetic rows.
+
+    Each block is summarised once, when it arrives. Raw rows are kept only while a regime may still need them: the
+    last block always (fresh-mix trains on part of it), every block for accumulate-subsample, which stores them in
+    one preallocated array so that drawing from the whole pool never copies it.
+    """
+
+    def __init__(self, model, real_rows: np.ndarray, keep_old_rows: bool, capacity_blocks: int):
+        self.model = model
+        self.summaries = [model.summarise(real_rows)]
+        self.latest_rows = real_rows
+        self._stored = None
+        if keep_old_rows:
+            seeds, rows = real_rows.shape[:2]
+            self._stored = np.empty((seeds, capacity_blocks * rows, *real_rows.shape[2:]), dtype=real_rows.dtype)
+            self._filled = 0
+            self._store(real_rows)
+
+    def _store(self, rows: np.ndarray) -> None:
+        self._stored[:, self._filled : self._filled + rows.shape[1]] = rows
+        self._filled += rows.shape[1]
+
+    def add(self, synthetic_rows: np.ndarray) -> None:
+        self.summaries.append(self.model.summarise(synthetic_rows))
+        self.latest_rows = synthetic_rows
+        if self._stored is not None:
+            self._store(synthetic_rows)
+
+    def all_rows(self) -> np.ndarray:
+        """Every row so far, (seeds, total rows, *event_shape): a view, only for pools that keep old rows."""
+        if self._stored is None:
+            raise RuntimeError("this pool dropped its old rows; build it with keep_old_rows=True")
+        return self._stored[:, : self._filled]
+
+
+def random_subsets(rng: np.random.Generator, seeds: int, population: int, size: int, method: str = "auto") -> np.ndarray:
+    """Indices of a uniformly random `size`-subset of range(population), drawn independently for each seed.
+
+    Returns (seeds, size) integers, distinct within each row. Two exact methods, picked by their cost: sorting random
+    keys touches the whole population; Robert Floyd's algorithm touches only `size` numbers per seed, but in a Python
+    loop of `size` steps (each step vectorised across seeds). `method` is "keys", "floyd" or "auto" (the cheaper).
+    """
+    check_choice("method", method, ("auto", "keys", "floyd"))
+    if not 0 <= size <= population:
+        raise ValueError(f"size must be from 0 to population ({population:,}); got {size:,}.")
+    if method == "auto":
+        keys_seconds = seeds * population * 15e-9  # rough costs, measured on the book's 2-core reference machine
+        floyd_seconds = size * (8e-6 + seeds * 20e-9)
+        method = "keys" if keys_seconds <= floyd_seconds else "floyd"
+    if method == "keys":
+        # The `size` smallest of independent uniform keys are a uniformly random subset.
+        keys = rng.random((seeds, population))
+        return np.argpartition(keys, size - 1, axis=1)[:, :size] if size else np.empty((seeds, 0), dtype=np.intp)
+    every_seed = np.arange(seeds)
+    taken = np.zeros((seeds, population), dtype=bool)
+    chosen = np.empty((seeds, size), dtype=np.intp)
+    for step, top in enumerate(range(population - size, population)):
+        candidate = rng.integers(0, top + 1, size=seeds)
+        pick = np.where(taken[every_seed, candidate], top, candidate)
+        taken[every_seed, pick] = True
+        chosen[:, step] = pick
+    return chosen
+
+
+@dataclass(frozen=True)
+class Replace:
+    """Train only on the previous generation's samples."""
+
+    name = "replace"
+    keeps_old_rows = False
+
+    def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
+        return [pool.summaries[-1]]
+
+
+@dataclass(frozen=True)
+class Accumulate:
+    """Train on the real data plus every synthetic sample so far."""
+
+    name = "accumulate"
+    keeps_old_rows = False
+
+    def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
+        return list(pool.summaries)
+
+
+@dataclass(frozen=True)
+class AccumulateSubsample:
+    """Train on a fixed budget of `cap` rows drawn at random, without replacement, from the whole growing pool."""
+
+    cap: int
+
+    name = "accumulate-subsample"
+    keeps_old_rows = True
+
+    def __post_init__(self):
+        check_int("cap", self.cap, 1, why="the number of rows each generation may train on")
+
+    def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
+        everything = pool.all_rows()
+        seeds, available = everything.shape[:2]
+        if available <= self.cap:
+            return list(pool.summaries)
+        chosen = random_subsets(rng, seeds, available, self.cap)
+        return [pool.model.summarise(everything[np.arange(seeds)[:, None], chosen])]
+
+
+@dataclass(frozen=True)
+class FreshMix:
+    """Each generation trains on n rows: a share of them fresh from the real world, the rest the last model's output."""
+
+    real_share: float
+
+    name = "fresh-mix"
+    keeps_old_rows = False
+
+    def __post_init__(self):
+        check_fraction("real_share", self.real_share, why="the share of each generation's data that is fresh and real")
+
+    def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
+        fresh = round(self.real_share * samples_per_generation)
+        synthetic = samples_per_generation - fresh
+        seeds = pool.latest_rows.shape[0]
+        blocks = []
+        if fresh:
+            blocks.append(pool.model.summarise(real.draw(seeds, fresh, rng)))
+        if synthetic:
+            # Synthetic rows are independent draws, so the first `synthetic` of them are a uniformly random subset.
+            blocks.append(pool.model.summarise(pool.latest_rows[:, :synthetic]))
+        return blocks
+
+
+REGIME_NAMES = ("replace", "accumulate", "accumulate-subsample", "fresh-mix")
+
+
+def make_regime(name: str, cap: int | None = None, real_share: float | None = None):
+    """Build a regime from its name; `cap` is needed by accumulate-subsample and `real_share` by fresh-mix."""
+    check_choice("regime", name, REGIME_NAMES)
+    if name == "accumulate-subsample":
+        if cap is None:
+            raise ValueError("accumulate-subsample needs cap, the number of rows each generation trains on.")
+        return AccumulateSubsample(cap)
+    if name == "fresh-mix":
+        if real_share is None:
+            raise ValueError("fresh-mix needs real_share, the share (0 to 1) of each generation's data that is real.")
+        return FreshMix(real_share)
+    return Replace() if name == "replace" else Accumulate()

@@ -1,0 +1,93 @@
+"""Closed forms the simulations are checked against (see SCIENCE.md in the project's shared notes).
+
+Convention: generation 1 is fitted to the real sample; s_t^2 and mu_t are generation t's fitted variance and mean;
+the real distribution is N(mu_0, s_0^2) and every generation has n rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import digamma, polygamma
+
+from collapse._checks import check_choice, check_int
+from collapse.models.gaussian import ESTIMATORS
+
+
+def _divisor(n: int, estimator: str) -> int:
+    check_choice("estimator", estimator, ESTIMATORS)
+    return n if estimator == "mle" else n - 1
+
+
+def log_variance_step(n: int, estimator: str = "mle") -> float:
+    """E[ln(s_{t+1}^2 / s_t^2)] under replace: one refit multiplies the variance by chi2_{n-1} / divisor.
+
+    E[ln chi2_k] = digamma(k/2) + ln 2, so the step is digamma((n-1)/2) + ln(2 / divisor); -0.2206 at n = 10 (MLE).
+    """
+    n = check_int("n", n, 2)
+    return float(digamma((n - 1) / 2) + np.log(2 / _divisor(n, estimator)))
+
+
+def log_variance_step_variance(n: int) -> float:
+    """Var[ln(s_{t+1}^2 / s_t^2)] = Var[ln chi2_{n-1}] = trigamma((n-1)/2); the same for either estimator."""
+    n = check_int("n", n, 2)
+    return float(polygamma(1, (n - 1) / 2))
+
+
+def expected_log_variance_replace(t, n: int, estimator: str = "mle", s0: float = 1.0):
+    """E[ln s_t^2] under replace: a random walk in log space with drift `log_variance_step` per generation."""
+    return np.log(s0**2) + np.asarray(t) * log_variance_step(n, estimator)
+
+
+def expected_variance_replace(t, n: int, estimator: str = "mle", s0: float = 1.0):
+    """E[s_t^2] under replace: s0^2 ((n-1)/n)^t for MLE; exactly s0^2 for the unbiased estimator (a martingale)."""
+    shrink = (n - 1) / _divisor(n, estimator)
+    return s0**2 * shrink ** np.asarray(t, dtype=float)
+
+
+def expected_mean_drift_replace(t, n: int, estimator: str = "mle", s0: float = 1.0):
+    """E[(mu_t - mu_0)^2] under replace: s0^2 (1 - ((n-1)/n)^t) for MLE (bounded); t s0^2 / n for unbiased (unbounded).
+
+    Each refit moves the mean by a N(0, s_{t-1}^2 / n) step, so the drift adds up the expected variances so far.
+    """
+    t = np.asarray(t, dtype=float)
+    if check_choice("estimator", estimator, ESTIMATORS) == "mle":
+        return s0**2 * (1 - ((n - 1) / n) ** t)
+    return t * s0**2 / n
+
+
+def expected_variance_accumulate(t, n: int, s0: float = 1.0):
+    """E[s_t^2] under accumulate with the MLE: s0^2 prod_{k<=t} (1 - 1/(n k^2)).
+
+    The product converges, to s0^2 sin(pi/sqrt(n)) / (pi/sqrt(n)) (0.843 at n = 10): the variance stops shrinking.
+    """
+    n = check_int("n", n, 2)
+    t = np.asarray(t)
+    factors = 1 - 1 / (n * np.arange(1, int(t.max()) + 1) ** 2)
+    cumulative = np.concatenate([[1.0], np.cumprod(factors)])
+    return s0**2 * cumulative[t]
+
+
+def variance_limit_accumulate(n: int, s0: float = 1.0) -> float:
+    """lim_{t -> inf} E[s_t^2] under accumulate (MLE): the infinite product in closed form."""
+    x = np.pi / np.sqrt(check_int("n", n, 2))
+    return float(s0**2 * np.sin(x) / x)
+
+
+def mean_drift_bound_accumulate(n: int, s0: float = 1.0) -> float:
+    """Upper bound on E[(mu_t - mu_0)^2] under accumulate, for every t: pi^2 s0^2 / (6 n)."""
+    return float(np.pi**2 * s0**2 / (6 * check_int("n", n, 1)))
+
+
+def closed_form_spread(regime: str, estimator: str, n: int, t) -> dict[str, np.ndarray]:
+    """The closed forms known for the fitted standard deviation at generations `t`, as standard deviations.
+
+    "root mean square" is sqrt(E[s_t^2]); "typical run" is exp(E[ln s_t]), the centre of the log-scale fan. Only the
+    combinations derived above are returned: replace (either estimator) and accumulate (MLE); otherwise an empty dict.
+    """
+    t = np.asarray(t)
+    if regime == "replace":
+        return {"root mean square": np.sqrt(expected_variance_replace(t, n, estimator)),
+                "typical run": np.exp(0.5 * expected_log_variance_replace(t, n, estimator))}
+    if regime == "accumulate" and estimator == "mle":
+        return {"root mean square": np.sqrt(expected_variance_accumulate(t, n))}
+    return {}

@@ -1,0 +1,189 @@
+"""Exactly which rows each generation trains on, under each regime.
+
+A tagging model stands in for a real one: every row carries (origin tag, row number). Real rows drawn by the source
+are tagged -1, -2, ... in the order they are drawn (-1 is the first real sample); synthetic rows of generation t are
+tagged t. The model's summary is the rows themselves, and `fit` records what it was given.
+"""
+
+import numpy as np
+import pytest
+
+from collapse import Accumulate, AccumulateSubsample, FreshMix, Replace, make_regime, simulate
+from collapse.regimes import random_subsets
+
+SAMPLES = 6
+SEEDS = 3
+
+
+class TaggingSource:
+    def __init__(self):
+        self.draws = 0
+
+    def _tagged(self, seeds, rows, tag):
+        block = np.empty((seeds, rows, 2))
+        block[..., 0] = tag
+        block[..., 1] = np.arange(rows)
+        return block
+
+    def draw(self, seeds, rows, rng):
+        self.draws += 1
+        return self._tagged(seeds, rows, -self.draws)
+
+    def heldout(self, rows, rng):
+        return self._tagged(1, rows, 0)
+
+
+class TaggingModel:
+    name = "tagging"
+    min_rows = 1
+
+    def __init__(self, source):
+        self.source = source
+        self.training_sets = []  # generation g's training rows at index g - 1, each (seeds, rows, 2)
+
+    def summarise(self, rows):
+        return rows
+
+    def fit(self, summaries):
+        self.training_sets.append(np.concatenate(summaries, axis=1))
+        return len(self.training_sets)  # the generation number is all a tagging model needs
+
+    def sample(self, generation, rows, rng):
+        return self.source._tagged(SEEDS, rows, generation)
+
+    def score(self, generation, heldout):
+        return np.zeros(SEEDS)
+
+    def describe(self, generation):
+        return {}
+
+
+def training_sets(regime, generations=5, samples=SAMPLES):
+    source = TaggingSource()
+    model = TaggingModel(source)
+    simulate(model, source, regime, generations=generations, samples_per_generation=samples, seeds=SEEDS)
+    return model.training_sets
+
+
+def tag_counts(rows):
+    """{tag: rows with that tag}, for one seed's training rows."""
+    tags, counts = np.unique(rows[:, 0], return_counts=True)
+    return dict(zip(tags.astype(int).tolist(), counts.tolist()))
+
+
+def all_rows(generations):
+    """(tag, row) pairs of the first real sample and every synthetic block up to `generations`."""
+    return {(tag, row) for tag in [-1, *range(1, generations + 1)] for row in range(SAMPLES)}
+
+
+@pytest.mark.parametrize("regime", [Replace(), Accumulate(), AccumulateSubsample(cap=4 * SAMPLES), FreshMix(0.5)])
+def test_generation_one_trains_on_the_first_real_sample(regime):
+    first = training_sets(regime)[0]
+    assert first.shape == (SEEDS, SAMPLES, 2)
+    assert (first[..., 0] == -1).all() and (first[..., 1] == np.arange(SAMPLES)).all()
+
+
+def test_replace_trains_only_on_the_previous_generation():
+    for generation, rows in enumerate(training_sets(Replace()), start=1):
+        if generation > 1:
+            for seed_rows in rows:
+                assert tag_counts(seed_rows) == {generation - 1: SAMPLES}
+                assert sorted(seed_rows[:, 1]) == list(range(SAMPLES))
+
+
+def test_accumulate_trains_on_the_real_sample_and_every_synthetic_block_once():
+    for generation, rows in enumerate(training_sets(Accumulate()), start=1):
+        expected = {-1: SAMPLES, **{tag: SAMPLES for tag in range(1, generation)}}
+        for seed_rows in rows:
+            assert tag_counts(seed_rows) == expected
+            assert {tuple(map(int, row)) for row in seed_rows} == all_rows(generation - 1)
+
+
+def test_accumulate_subsample_is_accumulate_until_the_pool_outgrows_the_cap():
+    cap = 3 * SAMPLES
+    for generation, rows in enumerate(training_sets(AccumulateSubsample(cap), generations=6), start=1):
+        pool = all_rows(generation - 1)
+        for seed_rows in rows:
+            drawn = [tuple(map(int, row)) for row in seed_rows]
+            assert len(drawn) == min(cap, len(pool))  # exactly the cap once the pool is larger
+            assert len(set(drawn)) == len(drawn)  # without replacement
+            assert set(drawn) <= pool  # only rows the run has produced, from the real sample onwards
+            if len(pool) <= cap:
+                assert set(drawn) == pool
+
+
+def test_accumulate_subsample_draws_uniformly_from_the_whole_pool():
+    # With cap = one generation's size, generation 6 draws SAMPLES of the 6 * SAMPLES pooled rows: the number that
+    # come from any one block is hypergeometric with mean SAMPLES / 6. Check it for every block over many seeds.
+    seeds, generations, cap = 4_000, 6, SAMPLES
+    source = TaggingSource()
+    model = TaggingModel(source)
+    model.sample = lambda generation, rows, rng: source._tagged(seeds, rows, generation)
+    model.score = lambda generation, heldout: np.zeros(seeds)
+    simulate(model, source, AccumulateSubsample(cap), generations=generations, samples_per_generation=SAMPLES,
+             seeds=seeds)
+    last = model.training_sets[-1]
+    population, blocks = generations * SAMPLES, generations
+    mean = cap / blocks
+    variance = cap * (1 / blocks) * (1 - 1 / blocks) * (population - cap) / (population - 1)
+    for tag in [-1, *range(1, generations)]:
+        per_seed = (last[..., 0] == tag).sum(axis=1)
+        assert abs(per_seed.mean() - mean) < 5 * np.sqrt(variance / seeds), tag
+
+
+@pytest.mark.parametrize("share, fresh", [(0.0, 0), (0.5, 3), (1.0, SAMPLES), (0.34, 2)])
+def test_fresh_mix_trains_on_new_real_rows_plus_the_last_generation(share, fresh):
+    for generation, rows in enumerate(training_sets(FreshMix(share)), start=1):
+        if generation == 1:
+            continue
+        for seed_rows in rows:
+            counts = tag_counts(seed_rows)
+            assert sum(counts.values()) == SAMPLES
+            assert counts.get(generation - 1, 0) == SAMPLES - fresh
+            real_tags = [tag for tag in counts if tag < 0]
+            # fresh rows come from a new real draw each generation, never the first real sample again
+            assert sum(counts[tag] for tag in real_tags) == fresh
+            if fresh:
+                assert real_tags == [-generation] and -1 not in counts
+
+
+@pytest.mark.parametrize("method", ["keys", "floyd"])
+@pytest.mark.parametrize("population, size", [(10, 3), (10, 10), (50, 1), (7, 0)])
+def test_random_subsets_are_distinct_and_uniform(method, population, size):
+    seeds = 20_000
+    chosen = random_subsets(np.random.default_rng(1), seeds, population, size, method=method)
+    assert chosen.shape == (seeds, size)
+    assert ((chosen >= 0) & (chosen < population)).all()
+    assert all(len(set(row)) == size for row in chosen[:200])
+    sorted_rows = np.sort(chosen, axis=1)
+    assert (np.diff(sorted_rows, axis=1) > 0).all()  # distinct in every row
+    # each element is included with probability size / population, independently across seeds
+    inclusion = np.bincount(chosen.ravel(), minlength=population) / seeds
+    p = size / population
+    assert np.all(np.abs(inclusion - p) <= 5 * np.sqrt(p * (1 - p) / seeds) + 1e-12)
+
+
+def test_make_regime_builds_each_regime_and_explains_missing_options():
+    assert make_regime("replace") == Replace()
+    assert make_regime("accumulate") == Accumulate()
+    assert make_regime("accumulate-subsample", cap=40) == AccumulateSubsample(40)
+    assert make_regime("fresh-mix", real_share=0.25) == FreshMix(0.25)
+    with pytest.raises(ValueError, match="needs cap"):
+        make_regime("accumulate-subsample")
+    with pytest.raises(ValueError, match="needs real_share"):
+        make_regime("fresh-mix")
+    with pytest.raises(ValueError, match="regime must be one of 'replace', 'accumulate'"):
+        make_regime("resample")
+
+
+@pytest.mark.parametrize("bad, message", [
+    (lambda: AccumulateSubsample(0), "cap must be a whole number of at least 1"),
+    (lambda: AccumulateSubsample(2.5), "cap must be a whole number"),
+    (lambda: FreshMix(1.5), "real_share must be a number from 0 to 1"),
+    (lambda: FreshMix("half"), "real_share must be a number from 0 to 1"),
+    (lambda: random_subsets(np.random.default_rng(0), 2, 5, 6), "size must be from 0 to population"),
+    (lambda: training_sets(AccumulateSubsample(SAMPLES - 1)), "cap must be at least samples_per_generation"),
+])
+def test_bad_regime_options_raise_clear_errors(bad, message):
+    with pytest.raises(ValueError, match=message):
+        bad()

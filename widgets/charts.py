@@ -1,0 +1,109 @@
+"""Chart pieces shared by every chapter: quantile fans, closed-form curves, reference lines, bound controls.
+
+Each builder takes a tidy pandas DataFrame and returns an Altair chart, so chapters and panels compose them instead of
+repeating encodings. Bound controls (`slider`, `choice`) are Vega-Lite parameters: they work on the static site with
+no kernel, because the browser filters data that was computed when the book was built.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import altair as alt
+import pandas as pd
+
+from widgets.theme import NEUTRAL, OKABE_ITO, WIDTH
+
+GENERATION = alt.X("generation:Q", title="generation", scale=alt.Scale(nice=False))
+
+
+def quantile_fan(data: pd.DataFrame, *, title: str, log: bool = False, color: str = OKABE_ITO[0],
+                 label: str = "simulated runs", columns: tuple[str, str, str] = ("low", "median", "high"),
+                 ) -> alt.LayerChart:
+    """A shaded band between the `columns` low and high, with the median drawn over it, against `generation`."""
+    low, median, high = columns
+    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    base = alt.Chart(data).encode(x=GENERATION)
+    band = base.mark_area(opacity=0.25, color=color).encode(
+        y=alt.Y(f"{low}:Q", title=title, scale=scale), y2=f"{high}:Q",
+        tooltip=[alt.Tooltip("generation:Q"), alt.Tooltip(f"{low}:Q", format=".3g", title="10th percentile"),
+                 alt.Tooltip(f"{median}:Q", format=".3g", title="median"),
+                 alt.Tooltip(f"{high}:Q", format=".3g", title="90th percentile")])
+    line = base.mark_line(color=color, strokeWidth=2.5).encode(
+        y=f"{median}:Q", strokeDash=alt.StrokeDash("series:N", title=None, legend=None))
+    return alt.layer(band, line.transform_calculate(series=f"'{label}'"))
+
+
+def closed_form_curves(data: pd.DataFrame) -> alt.Chart:
+    """Dashed curves of `value` against `generation`, one per `curve` name, each in its own colour with a legend."""
+    return alt.Chart(data).mark_line(strokeDash=[6, 4], strokeWidth=2).encode(
+        x=GENERATION, y="value:Q",
+        color=alt.Color("curve:N", title="closed form", scale=alt.Scale(range=OKABE_ITO[1:3])),
+        tooltip=[alt.Tooltip("curve:N"), alt.Tooltip("generation:Q"), alt.Tooltip("value:Q", format=".3g")])
+
+
+def trajectories(data: pd.DataFrame, *, color: str = OKABE_ITO[0]) -> alt.Chart:
+    """One thin, faint line of `value` against `generation` per `seed`: the individual runs behind a fan."""
+    return alt.Chart(data).mark_line(strokeWidth=0.8, opacity=0.35, color=color).encode(
+        x=GENERATION, y="value:Q", detail="seed:N")
+
+
+def reference_rule(value: float, label: str, *, horizontal: bool = True) -> alt.LayerChart:
+    """A grey dotted line at `value`, labelled at its end (for "the real data")."""
+    frame = pd.DataFrame({"value": [value], "label": [label]})
+    channel = "y" if horizontal else "x"
+    rule = alt.Chart(frame).mark_rule(color=NEUTRAL, strokeDash=[2, 3]).encode(**{channel: "value:Q"})
+    text = alt.Chart(frame).mark_text(color=NEUTRAL, align="right" if horizontal else "left", dy=-6, dx=4, fontSize=11)
+    # the label sits at the right end of a horizontal line, or at the top of a vertical one
+    position = {"y": "value:Q", "x": alt.value(WIDTH - 4)} if horizontal else {"x": "value:Q", "y": alt.value(8)}
+    return alt.layer(rule, text.encode(text="label:N", **position))
+
+
+def slider(name: str, label: str, values: list[int | float], value=None) -> alt.Parameter:
+    """A bound range slider over evenly spaced `values` (first, second, ..., last)."""
+    step = values[1] - values[0]
+    return alt.param(name=name, value=values[0] if value is None else value,
+                     bind=alt.binding_range(min=values[0], max=values[-1], step=step, name=label))
+
+
+def choice(name: str, label: str, options: list[str], labels: list[str] | None = None, value=None,
+           radio: bool = True) -> alt.Parameter:
+    """A bound radio group (or drop-down menu with radio=False) over `options`, shown with `labels`."""
+    binding = alt.binding_radio if radio else alt.binding_select
+    return alt.param(name=name, value=options[0] if value is None else value,
+                     bind=binding(options=options, labels=labels or options, name=label))
+
+
+def matches(*parameters: alt.Parameter) -> str:
+    """A Vega expression keeping the rows whose column of each parameter's name equals the parameter's value."""
+    return " && ".join(f"datum.{p.name} == {p.name}" for p in parameters)
+
+
+class Template:
+    """A chart whose structure is fixed and whose data change: validated once, then refilled for each redraw.
+
+    Building and validating an Altair chart takes a tenth of a second or more; a live panel redraws on every move of a
+    control. So the panel's chart is built once over named, empty datasets (`alt.NamedData`), and each redraw copies
+    that specification and fills in the data (and any titles) directly.
+    """
+
+    def __init__(self, chart: alt.TopLevelMixin):
+        self.spec = chart.to_dict()
+
+    def fill(self, datasets: dict[str, pd.DataFrame], titles: dict[tuple, str] | None = None) -> dict:
+        """A Vega-Lite specification with `datasets` filled in and each title at a path (keys down the spec) set."""
+        spec = copy.deepcopy(self.spec)
+        # keep the template's own inline data (reference lines), add the named datasets
+        spec["datasets"] = {**spec.get("datasets", {}), **{name: records(frame) for name, frame in datasets.items()}}
+        for path, title in (titles or {}).items():
+            node = spec
+            for key in path:
+                node = node[key]
+            node["title"] = title
+        return spec
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts: numpy numbers become Python numbers, and NaN becomes null, as Vega-Lite expects."""
+    return json.loads(frame.to_json(orient="records", double_precision=6))

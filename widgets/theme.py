@@ -1,0 +1,35 @@
+"""One look for every chart in the book: a colour-blind-safe palette, readable type, and no chart-level background.
+
+The palette is Okabe and Ito's (2008), distinguishable under the common colour-vision deficiencies. Charts leave their
+background transparent so that they sit on the page's own colour in both the light and the dark theme.
+"""
+
+import altair as alt
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+NEUTRAL = "#888888"  # reference lines ("the real data") in a grey readable on light and dark pages
+
+WIDTH = 300  # px: two panels side by side fit the book's text column
+HEIGHT = 220
+
+
+@alt.theme.register("collapse", enable=True)
+def collapse_theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "background": "transparent",
+            "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
+            "range": {"category": OKABE_ITO},
+            "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
+            "axis": {"labelColor": NEUTRAL, "titleColor": NEUTRAL, "gridColor": NEUTRAL, "gridOpacity": 0.25,
+                     "domainColor": NEUTRAL, "tickColor": NEUTRAL, "labelFontSize": 11, "titleFontSize": 12},
+            "legend": {"labelColor": NEUTRAL, "titleColor": NEUTRAL, "orient": "bottom"},
+            "title": {"color": NEUTRAL, "fontSize": 13, "anchor": "start"},
+            "header": {"labelColor": NEUTRAL, "titleColor": NEUTRAL},
+        }
+    }
+
+
+def use() -> None:
+    """Enable the book's theme (importing this module already does; call it after another theme was enabled)."""
+    alt.theme.enable("collapse")
