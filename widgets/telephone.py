@@ -117,31 +117,34 @@ def panel(**overrides) -> Panel:
     settings = dict(samples_per_generation=10, generations=60, seeds=200, estimator="mle", regime="replace",
                     cap_generations=2, real_share=0.1, show_generation=60, seed=0) | overrides
     style = {"description_width": "170px"}
-    wide = widgets.Layout(width="100%")
+
+    def wide():  # each control needs its own Layout: the panel hides controls one at a time
+        return widgets.Layout(width="100%")
+
     sizes = [2, 3, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000]
     controls = {
         "samples_per_generation": widgets.SelectionSlider(
             options=sizes, value=settings["samples_per_generation"], description="samples per generation",
-            continuous_update=False, style=style, layout=wide),
+            continuous_update=False, style=style, layout=wide()),
         "generations": widgets.IntSlider(value=settings["generations"], min=1, max=200, description="generations",
-                                         continuous_update=False, style=style, layout=wide),
+                                         continuous_update=False, style=style, layout=wide()),
         "seeds": widgets.SelectionSlider(options=[1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000], value=settings["seeds"],
                                          description="seeds (runs)", continuous_update=False, style=style,
-                                         layout=wide),
+                                         layout=wide()),
         "estimator": widgets.ToggleButtons(options=[("MLE (÷ n)", "mle"), ("unbiased (÷ n − 1)", "unbiased")],
                                            value=settings["estimator"], description="variance estimator",
                                            style=style),
         "regime": widgets.Dropdown(options=[(REGIME_LABELS[name], name) for name in REGIME_NAMES],
-                                   value=settings["regime"], description="regime", style=style, layout=wide),
+                                   value=settings["regime"], description="regime", style=style, layout=wide()),
         "cap_generations": widgets.IntSlider(value=settings["cap_generations"], min=1, max=20,
                                              description="cap (generations' worth)", continuous_update=False,
-                                             style=style, layout=wide),
+                                             style=style, layout=wide()),
         "real_share": widgets.FloatSlider(value=settings["real_share"], min=0, max=1, step=0.05,
                                           description="fresh real share", continuous_update=False, style=style,
-                                          layout=wide),
+                                          layout=wide()),
         "show_generation": widgets.IntSlider(value=settings["show_generation"], min=1, max=200,
                                              description="histogram at generation", continuous_update=False,
-                                             style=style, layout=wide),
+                                             style=style, layout=wide()),
         "seed": widgets.IntText(value=settings["seed"], description="random seed", style=style),
     }
     return Panel(
@@ -171,7 +174,7 @@ def static_grid(generations: int = 100, seeds: int = 400, every: int = 4, seed: 
             for regime, options in STATIC_REGIMES.items():
                 history = run(samples, generations, seeds, estimator, regime, seed=seed, **options)
                 spread, tails = fan_table(history, "std").iloc[kept], fan_table(history, "tail_mass").iloc[kept]
-                frame = spread.join(tails.drop(columns="generation"), rsuffix="_tail")
+                frame = spread.merge(tails, on="generation", suffixes=("", "_tail"))
                 rows.append(frame.assign(samples=samples, estimator=estimator, regime=regime))
     grid = pd.concat(rows, ignore_index=True)
     real = grid.drop_duplicates(["samples", "estimator", "regime"]).assign(

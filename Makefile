@@ -1,0 +1,45 @@
+# The book's two everyday commands (see README.md):
+#   make book   set up .venv, build the book with every chapter executed  -> _build/html/index.html
+#   make test   set up .venv with the test tools, run the whole test suite (builds the book as part of it)
+# Both create their own virtual environment from the pinned requirements; nothing else is assumed installed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: book serve test benchmark vendor-verify clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when a requirements file changes.
+$(VENV)/.installed-book: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed-book
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@
+
+book: $(VENV)/.installed-book
+	$(BIN)/python scripts/vendor_assets.py verify
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "Open _build/html/index.html, or run: make serve"
+
+serve: book
+	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+benchmark: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
+
+vendor-verify: $(VENV)/.installed-book
+	$(BIN)/python scripts/vendor_assets.py verify
+
+clean:
+	rm -rf _build

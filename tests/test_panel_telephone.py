@@ -1,0 +1,114 @@
+"""The telephone chapter's panel and charts, driven the way a reader drives them, without a browser."""
+
+import json
+
+import numpy as np
+import pytest
+
+from widgets import telephone
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return telephone.panel(seeds=50, generations=30)
+
+
+def datasets(spec):
+    return spec["datasets"]
+
+
+def test_panel_draws_a_chart_on_creation(panel):
+    assert panel.message.value == ""
+    assert set(datasets(panel.spec)) >= {"runs", "fan", "theory", "histogram"}
+    assert len(datasets(panel.spec)["histogram"]) == 50  # one fitted spread per seed
+    json.dumps(panel.spec)  # a reader's browser receives it as JSON
+
+
+@pytest.mark.parametrize("control, value", [
+    ("samples_per_generation", 100), ("generations", 12), ("seeds", 20), ("estimator", "unbiased"),
+    ("regime", "accumulate"), ("show_generation", 5), ("seed", 3)])
+def test_every_control_changes_the_chart(panel, control, value):
+    before = json.dumps(panel.spec)
+    previous = panel.controls[control].value
+    panel.controls[control].value = value
+    try:
+        assert panel.message.value == ""
+        assert json.dumps(panel.spec) != before
+    finally:
+        panel.controls[control].value = previous
+
+
+def test_regime_options_appear_only_when_they_matter(panel):
+    assert panel.controls["cap_generations"].layout.display == "none"
+    panel.controls["regime"].value = "accumulate-subsample"
+    try:
+        assert panel.controls["cap_generations"].layout.display is None
+        before = json.dumps(panel.spec)
+        panel.controls["cap_generations"].value = 5
+        assert json.dumps(panel.spec) != before
+    finally:
+        panel.controls["regime"].value = "replace"
+    assert panel.controls["cap_generations"].layout.display == "none"
+
+
+def test_too_costly_settings_show_a_message_and_keep_the_last_chart(panel):
+    panel.controls["samples_per_generation"].value = 10_000  # 50 seeds x 10,000 x 30 generations: allowed
+    assert panel.message.value == ""
+    last = json.dumps(panel.spec)
+    panel.controls["generations"].value = 200  # 100,000,000 draws: refused
+    try:
+        assert "the panel allows 20,000,000" in panel.message.value
+        assert 'role="alert"' in panel.message.value
+        assert json.dumps(panel.spec) == last
+    finally:
+        panel.controls["generations"].value = 30
+        panel.controls["samples_per_generation"].value = 10
+    assert panel.message.value == ""
+
+
+def test_bad_typed_value_shows_the_engines_message(panel):
+    panel.controls["seed"].value = -4
+    try:
+        assert "seed must be a whole number of at least 0" in panel.message.value
+    finally:
+        panel.controls["seed"].value = 0
+    assert panel.message.value == ""
+
+
+def test_closed_form_curves_are_drawn_only_where_they_exist():
+    def curves(**settings):
+        return {row["curve"] for row in datasets(telephone.chart(seeds=20, generations=10, **settings))["theory"]}
+
+    assert curves(regime="replace") == {"root mean square", "typical run"}
+    assert curves(regime="accumulate") == {"root mean square"}
+    assert curves(regime="accumulate", estimator="unbiased") == set()
+    assert curves(regime="fresh-mix") == set()
+
+
+def test_table_matches_the_chart_and_the_closed_form():
+    frame = telephone.table(samples_per_generation=10, generations=20, seeds=1_000, seed=4)
+    assert list(frame["generation"]) == list(range(1, 21))
+    assert (frame["low"] <= frame["median"]).all() and (frame["median"] <= frame["high"]).all()
+    # The median of 1,000 runs sits near the closed-form typical run: ln s is a random walk, so its median and
+    # mean agree, and the sampling error of the median of ln s is about 1.25 sd / sqrt(seeds).
+    from collapse import theory
+    t = 20
+    sd_log_std = 0.5 * np.sqrt(t * theory.log_variance_step_variance(10))
+    log_gap = abs(np.log(frame["median"].iloc[-1]) - np.log(frame["closed form: typical run"].iloc[-1]))
+    assert log_gap < 5 * 1.25 * sd_log_std / np.sqrt(1_000)
+
+
+def test_static_chart_binds_its_sliders_to_the_grid():
+    grid = telephone.static_grid(generations=8, seeds=20, every=4)
+    spec = telephone.static_chart(grid).to_dict()
+    bound = {param["name"]: param["bind"] for param in spec["params"]}
+    assert set(bound) == {"samples", "estimator", "regime"}
+    assert bound["samples"]["input"] == "range"
+    assert (bound["samples"]["min"], bound["samples"]["max"]) == (min(telephone.STATIC_SAMPLES),
+                                                                   max(telephone.STATIC_SAMPLES))
+    # every combination the controls can reach has data at every kept generation
+    combos = grid.groupby(["samples", "estimator", "regime"])["generation"].apply(list)
+    assert len(combos) == len(telephone.STATIC_SAMPLES) * 2 * len(telephone.STATIC_REGIMES)
+    assert all(generations == [0, 1, 4, 8] for generations in combos)  # the real data, generation 1, every 4th
+    text = json.dumps(spec)
+    assert "datum.samples == samples" in text and "datum.regime == regime" in text
