@@ -25,7 +25,7 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed-book
 
 book: $(VENV)/.installed-book
 	$(BIN)/python scripts/vendor_assets.py verify
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python scripts/build_book.py
 	@echo "Open _build/html/index.html, or run: make serve"
 
 serve: book

@@ -9,8 +9,8 @@ import altair as alt
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 NEUTRAL = "#888888"  # reference lines ("the real data") in a grey readable on light and dark pages
 
-WIDTH = 300  # px: two panels side by side fit the book's text column
-HEIGHT = 220
+WIDTH = 250  # px: two panels side by side, with axis titles, fit the book's ~700 px text column
+HEIGHT = 200
 
 
 @alt.theme.register("collapse", enable=True)
