@@ -77,7 +77,7 @@ def live_template() -> charts.Template:
     """The live chart's structure: the fan of runs with the closed forms, and a histogram at one generation."""
     fan = alt.layer(
         charts.trajectories(alt.NamedData("runs")),
-        charts.quantile_fan(alt.NamedData("fan"), title="standard deviation of the fitted model", log=True,
+        charts.quantile_fan(alt.NamedData("fan"), title="fitted standard deviation", log=True,
                             label="median of the runs"),
         charts.closed_form_curves(alt.NamedData("theory")),
         charts.reference_rule(1.0, "real data"),
@@ -195,12 +195,12 @@ def static_chart(grid: pd.DataFrame) -> alt.HConcatChart:
         "replace", "accumulate", "accumulate, capped at one generation", "fresh real share 10%"], radio=False)
     keep = charts.matches(samples, estimator, regime)
     spread = alt.layer(
-        charts.quantile_fan(grid, title="standard deviation of the fitted model", log=True,
+        charts.quantile_fan(grid, title="fitted standard deviation", log=True,
                             label="median of 400 runs").transform_filter(keep),
         charts.reference_rule(1.0, "real data"),
     ).properties(title="How wide the model is")
     tails = alt.layer(
-        charts.quantile_fan(grid, title="probability beyond ±2 real standard deviations", color=theme.OKABE_ITO[5],
+        charts.quantile_fan(grid, title="mass beyond ±2 real std. devs.", color=theme.OKABE_ITO[5],
                             label="median of 400 runs", columns=("low_tail", "median_tail", "high_tail"),
                             ).transform_filter(keep),
         charts.reference_rule(REAL_TAIL_MASS, "real data: 4.55%"),
