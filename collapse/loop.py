@@ -38,11 +38,19 @@ def simulate(model, real, regime, *, generations: int, samples_per_generation: i
                 capacity_blocks=generations)
     history = History(regime=regime.name, generations=generations, seeds=seeds)
     training_set = list(pool.summaries)
+    # Models that can say something about their own output (text diversity, say) see every generation's samples,
+    # the last one's included; the others stop sampling after the last fit.
+    describes_output = hasattr(model, "describe_output")
     for generation in range(1, generations + 1):
         params = model.fit(training_set)
         history.record(generation, {**model.describe(params), "heldout_loss": model.score(params, heldout)})
+        if generation == generations and not describes_output:
+            break
+        output = model.sample(params, samples_per_generation, rng)
+        if describes_output:
+            history.record(generation, model.describe_output(params, output))
         if generation == generations:
             break
-        pool.add(model.sample(params, samples_per_generation, rng))
+        pool.add(output)
         training_set = regime.training_set(pool, real, samples_per_generation, rng)
     return history

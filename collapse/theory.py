@@ -91,3 +91,17 @@ def closed_form_spread(regime: str, estimator: str, n: int, t) -> dict[str, np.n
     if regime == "accumulate" and estimator == "mle":
         return {"root mean square": np.sqrt(expected_variance_accumulate(t, n))}
     return {}
+
+
+def word_survival(count: int, resamplings: int) -> float:
+    """Probability that a word seen `count` times survives `resamplings` generations of resampling at a fixed size.
+
+    Resampling N tokens from counts c / N gives the word Binomial(N, c / N), about Poisson(c), copies: each copy
+    leaves Poisson(1) copies, a branching process. Its line dies out within k generations with probability e_k,
+    where e_0 = 0 and e_k = exp(e_{k-1} - 1); the word survives unless all `count` lines die: 1 - e_k^count.
+    """
+    count = check_int("count", count, 0)
+    extinct = 0.0
+    for _ in range(check_int("resamplings", resamplings, 0)):
+        extinct = float(np.exp(extinct - 1))
+    return 1 - extinct**count
