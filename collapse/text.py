@@ -110,11 +110,15 @@ def tokenize(line: str) -> list[str]:
     return TOKENIZER.tokenize(line.lower())
 
 
-def detokenize(tokens: list[str]) -> str:
-    """Join tokens into readable text; `tokenize(detokenize(tokens)) == tokens` for any tokens of `tokenize`."""
+def detokenize(tokens: list[str], render=None) -> str:
+    """Join tokens into readable text; `tokenize(detokenize(tokens)) == tokens` for any tokens of `tokenize`.
+
+    `render(token)`, if given, is what each token becomes in the text (HTML markup, say); spacing follows the tokens.
+    """
     text = ""
     for token in tokens:
-        text += token if (not text or token in _NO_SPACE_BEFORE) else " " + token
+        shown = render(token) if render else token
+        text += shown if (not text or token in _NO_SPACE_BEFORE) else " " + shown
     return text
 
 
@@ -212,6 +216,22 @@ class TextSource:
                              f"tokens (the held-out plays' length); got {rows:,}.")
         starts = np.arange(rows) * self.tokens_per_row
         return passages(self.corpus.heldout, starts, self.tokens_per_row)[None]
+
+
+@dataclass(frozen=True)
+class FixedText:
+    """Real data that is the same passages on every draw: for laws about one fixed real sample (word survival)."""
+
+    rows: np.ndarray  # (1, rows, tokens_per_row)
+    corpus: Corpus
+
+    def draw(self, seeds: int, rows: int, rng: np.random.Generator) -> np.ndarray:
+        if rows != self.rows.shape[1]:
+            raise ValueError(f"this fixed sample has {self.rows.shape[1]:,} rows; got a request for {rows:,}.")
+        return np.repeat(self.rows, seeds, axis=0)
+
+    def heldout(self, rows: int, rng: np.random.Generator) -> np.ndarray:
+        return TextSource(self.corpus, self.rows.shape[2]).heldout(rows, rng)
 
 
 if __name__ == "__main__":

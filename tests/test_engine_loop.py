@@ -71,3 +71,11 @@ def test_accepts_numpy_integers():
     history = simulate(GaussianModel(), GaussianSource(), AccumulateSubsample(np.int64(20)),
                        generations=np.int64(3), samples_per_generation=np.int32(10), seeds=np.int16(2))
     assert history.metric("std").shape == (3, 2)
+
+
+def test_observer_sees_every_generation_in_order():
+    seen = []
+    simulate(GaussianModel(), GaussianSource(), Replace(), generations=4, samples_per_generation=6, seeds=2,
+             observe=lambda generation, params, output: seen.append(
+                 (generation, params.std.shape, None if output is None else output.shape)))
+    assert seen == [(1, (2,), (2, 6)), (2, (2,), (2, 6)), (3, (2,), (2, 6)), (4, (2,), None)]

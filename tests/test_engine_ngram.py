@@ -5,7 +5,7 @@ import pytest
 
 from collapse import Accumulate, Replace, simulate, theory
 from collapse.models.ngram import NgramModel, distinct_n, zipf_slope
-from collapse.text import END_OF_LINE, TextSource, load_corpus
+from collapse.text import FixedText, TextSource, load_corpus
 
 
 @pytest.fixture(scope="module")
@@ -121,24 +121,10 @@ def test_accumulate_loses_no_real_word(corpus):
     assert (vocabulary == vocabulary[0]).all()
 
 
-class FixedText:
-    """A real source that always returns the same passages: the first `rows` x 100 tokens of the training plays."""
-
-    def __init__(self, corpus, rows):
-        self.rows = corpus.train[: rows * 100].reshape(1, rows, 100)
-        self.corpus = corpus
-
-    def draw(self, seeds, rows, rng):
-        return np.repeat(self.rows, seeds, axis=0)
-
-    def heldout(self, rows, rng):
-        return self.corpus.heldout[: rows * 100].reshape(1, rows, 100)
-
-
 @pytest.mark.parametrize("count, resamplings", [(1, 10), (3, 10), (2, 20)])
 def test_rare_word_survival_follows_the_branching_process(corpus, count, resamplings):
     rows, seeds = 1_000, 4  # 100,000 tokens per generation, the same every generation
-    source = FixedText(corpus, rows)
+    source = FixedText(corpus.train[: rows * 100].reshape(1, rows, 100), corpus)
     counts = np.bincount(source.rows.ravel(), minlength=len(corpus.vocabulary))
     words = np.flatnonzero(counts == count)
     model = NgramModel(1, len(corpus.vocabulary), tracked_words=tuple(words.tolist()))

@@ -5,19 +5,17 @@ from __future__ import annotations
 import functools
 
 import altair as alt
-import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
 from collapse import ESTIMATORS, REGIME_NAMES, GaussianModel, GaussianSource, make_regime, simulate
 from collapse.theory import closed_form_spread
 from widgets import charts, theme
-from widgets.panel import Panel
+from widgets import panel as controls
+from widgets.panel import REGIME_LABELS, Panel
 
 REAL_TAIL_MASS = 0.0455  # mass of N(0, 1) beyond +-2, the tails the chapter follows
 ESTIMATOR_LABELS = {"mle": "maximum likelihood (divide by n)", "unbiased": "unbiased (divide by n - 1)"}
-REGIME_LABELS = {"replace": "replace", "accumulate": "accumulate",
-                 "accumulate-subsample": "accumulate, capped", "fresh-mix": "fresh real share"}
 MAX_DRAWS = 20_000_000  # seeds x samples x generations a panel run may draw: about half a second here
 MAX_SUBSAMPLE_PICKS = 2_000_000  # seeds x cap x generations for the capped regime, whose draws cost more each
 TRAJECTORIES_SHOWN = 30  # individual runs drawn in the fan; the band summarises all of them
@@ -116,42 +114,25 @@ def panel(**overrides) -> Panel:
     """The live panel: every control re-runs the simulation and redraws (on release, for sliders)."""
     settings = dict(samples_per_generation=10, generations=60, seeds=200, estimator="mle", regime="replace",
                     cap_generations=2, real_share=0.1, show_generation=60, seed=0) | overrides
-    style = {"description_width": "170px"}
-
-    def wide():  # each control needs its own Layout: the panel hides controls one at a time
-        return widgets.Layout(width="100%")
-
-    sizes = [2, 3, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000]
-    controls = {
-        "samples_per_generation": widgets.SelectionSlider(
-            options=sizes, value=settings["samples_per_generation"], description="samples per generation",
-            continuous_update=False, style=style, layout=wide()),
-        "generations": widgets.IntSlider(value=settings["generations"], min=1, max=200, description="generations",
-                                         continuous_update=False, style=style, layout=wide()),
-        "seeds": widgets.SelectionSlider(options=[1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000], value=settings["seeds"],
-                                         description="seeds (runs)", continuous_update=False, style=style,
-                                         layout=wide()),
-        "estimator": widgets.ToggleButtons(options=[("MLE (÷ n)", "mle"), ("unbiased (÷ n − 1)", "unbiased")],
-                                           value=settings["estimator"], description="variance estimator",
-                                           style=style),
-        "regime": widgets.Dropdown(options=[(REGIME_LABELS[name], name) for name in REGIME_NAMES],
-                                   value=settings["regime"], description="regime", style=style, layout=wide()),
-        "cap_generations": widgets.IntSlider(value=settings["cap_generations"], min=1, max=20,
-                                             description="cap (generations' worth)", continuous_update=False,
-                                             style=style, layout=wide()),
-        "real_share": widgets.FloatSlider(value=settings["real_share"], min=0, max=1, step=0.05,
-                                          description="fresh real share", continuous_update=False, style=style,
-                                          layout=wide()),
-        "show_generation": widgets.IntSlider(value=settings["show_generation"], min=1, max=200,
-                                             description="histogram at generation", continuous_update=False,
-                                             style=style, layout=wide()),
-        "seed": widgets.IntText(value=settings["seed"], description="random seed", style=style),
-    }
+    regime, shown_when = controls.regime_controls(settings["regime"], settings["cap_generations"],
+                                                  settings["real_share"])
     return Panel(
-        "Refit a Gaussian to its own samples", controls, chart,
-        shown_when={"cap_generations": lambda s: s["regime"] == "accumulate-subsample",
-                    "real_share": lambda s: s["regime"] == "fresh-mix"},
+        "Refit a Gaussian to its own samples",
+        {"samples_per_generation": controls.steps_slider("samples per generation", SAMPLE_SIZES,
+                                                         settings["samples_per_generation"]),
+         "generations": controls.int_slider("generations", settings["generations"], 1, 200),
+         "seeds": controls.steps_slider("seeds (runs)", SEED_COUNTS, settings["seeds"]),
+         "estimator": controls.buttons("variance estimator", [("MLE (÷ n)", "mle"), ("unbiased (÷ n − 1)", "unbiased")],
+                                       settings["estimator"]),
+         **regime,
+         "show_generation": controls.int_slider("histogram at generation", settings["show_generation"], 1, 200),
+         "seed": controls.seed_box(settings["seed"])},
+        chart, shown_when=shown_when,
         note="Moves re-run the simulation in your kernel. Needs a live kernel: Live Code, Binder, Colab or Jupyter.")
+
+
+SAMPLE_SIZES = [2, 3, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000]
+SEED_COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000]
 
 
 # The static chart: every combination of its controls is simulated when the book is built, and the browser filters.

@@ -14,6 +14,7 @@ by one token per step.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -50,23 +51,44 @@ class Level:
     keys: np.ndarray
     counts: np.ndarray
     contexts: np.ndarray  # sorted unique context keys (key // base)
+    starts: np.ndarray  # where each context's n-grams begin in `keys`
     context_totals: np.ndarray
     context_types: np.ndarray
 
     @staticmethod
     def from_counts(keys: np.ndarray, counts: np.ndarray, base: int) -> "Level":
-        contexts, starts = np.unique(keys // base, return_index=True)
-        return Level(keys, counts, contexts, np.add.reduceat(counts, starts), np.diff(np.r_[starts, keys.size]))
+        """`keys` sorted and unique, so each context's n-grams are one contiguous block."""
+        contexts, starts = sorted_unique(keys // base)
+        return Level(keys, counts, contexts, starts, np.add.reduceat(counts, starts) if keys.size else counts,
+                     np.diff(np.r_[starts, keys.size]))
+
+
+def sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique values of a sorted array and where each first occurs: one pass, where np.unique would sort again."""
+    first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if values.size else np.empty(0, np.intp)
+    return values[first], first
 
 
 @dataclass(frozen=True)
 class NgramTables:
-    """A fitted model for one seed."""
+    """A fitted model for one seed. Writing needs only `writer`; the smoothing tables are built when first scored."""
 
-    levels: tuple[Level, ...]  # orders 1 .. order (the last is the model's own order, raw counts), for scoring
-    writer: Level  # the n-grams it writes from: those of its own order that lead somewhere (see `tables`)
+    counts: NgramCounts  # every n-gram of the model's order in its training text
+    order: int
+    base: int
+    writer: Level  # the n-grams it writes from: those of its own order that lead somewhere
     cumulative: np.ndarray  # running total of writer.counts, for sampling by inverse CDF
-    context_starts: np.ndarray  # where each of the writer's contexts begins in writer.keys
+
+    @functools.cached_property
+    def levels(self) -> tuple[Level, ...]:
+        """Orders 1 .. the model's own: raw counts at the top, Kneser-Ney continuation counts below."""
+        levels = [Level.from_counts(self.counts.keys, self.counts.counts, self.base)]
+        keys = self.counts.keys
+        for order in range(self.order - 1, 0, -1):
+            # continuation count of an (order)-gram: how many distinct (order + 1)-grams end with it
+            keys, extensions = np.unique(keys % self.base**order, return_counts=True)
+            levels.append(Level.from_counts(keys, extensions.astype(np.int64), self.base))
+        return tuple(reversed(levels))
 
 
 @dataclass(frozen=True)
@@ -129,16 +151,9 @@ class NgramModel:
         return [self.tables(NgramCounts.merge([block[seed] for block in summaries])) for seed in range(seeds)]
 
     def tables(self, counts: NgramCounts) -> NgramTables:
-        levels = [Level.from_counts(counts.keys, counts.counts, self.base)]
-        keys = counts.keys
-        for order in range(self.order - 1, 0, -1):
-            # continuation count of an (order)-gram: how many distinct (order + 1)-grams end with it
-            keys, extensions = np.unique(keys % self.base**order, return_counts=True)
-            levels.append(Level.from_counts(keys, extensions.astype(np.int64), self.base))
         live = self.leads_somewhere(counts.keys)
         writer = Level.from_counts(counts.keys[live], counts.counts[live], self.base)
-        _, context_starts = np.unique(writer.keys // self.base, return_index=True)
-        return NgramTables(tuple(reversed(levels)), writer, np.cumsum(writer.counts), context_starts)
+        return NgramTables(counts, self.order, self.base, writer, np.cumsum(writer.counts))
 
     def leads_somewhere(self, keys: np.ndarray) -> np.ndarray:
         """Which n-grams the writer may use: those after which it can go on writing.
@@ -154,8 +169,8 @@ class NgramModel:
         next_context = keys % self.base ** (self.order - 1)  # drop the oldest digit, the written token joins
         live = np.ones(keys.size, dtype=bool)
         while True:
-            contexts_alive = np.unique(keys[live] // self.base)
-            still = ends_line | np.isin(next_context, contexts_alive)
+            contexts_alive, _ = sorted_unique(keys[live] // self.base)  # keys are sorted, so their contexts are
+            still = ends_line | (_lookup(contexts_alive, next_context) >= 0)
             if (still == live).all():
                 return live
             live &= still
@@ -173,7 +188,7 @@ class NgramModel:
         for step in range(length):
             context_key = context @ place_values if self.order > 1 else np.zeros(rows, np.int64)
             where = np.searchsorted(writer.contexts, context_key)  # always found: every written n-gram leads on
-            start = tables.context_starts[where]
+            start = writer.starts[where]
             before = np.where(start > 0, tables.cumulative[start - 1], 0)
             pick = before + rng.random(rows) * writer.context_totals[where]
             token = writer.keys[np.searchsorted(tables.cumulative, pick, side="right")] % self.base
@@ -212,8 +227,7 @@ class NgramModel:
         """Vocabulary the model can still write, survival of the tracked words, and the slope of its Zipf plot."""
         vocabulary, survival, slope = [], [], []
         for tables in params:
-            unigrams = tables.levels[0]
-            alive = unigrams.keys % self.base  # every token that ends some n-gram of the model
+            alive = self.known_tokens(tables)
             vocabulary.append(alive.size)
             if self.tracked_words:
                 survival.append(np.isin(np.asarray(self.tracked_words), alive).mean())
@@ -222,6 +236,10 @@ class NgramModel:
         if self.tracked_words:
             measures["rare_word_survival"] = np.array(survival)
         return measures
+
+    def known_tokens(self, tables: NgramTables) -> np.ndarray:
+        """Sorted ids of every token the model can still write (each ends some n-gram it has seen)."""
+        return tables.levels[0].keys % self.base
 
     def token_counts(self, tables: NgramTables) -> np.ndarray:
         """How often each token occurred in the model's training text."""

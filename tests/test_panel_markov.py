@@ -1,0 +1,85 @@
+"""The Markov chapter's panel, text comparison and charts, driven without a browser."""
+
+import json
+
+import pytest
+
+from widgets import markov
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return markov.panel(tokens_per_generation=20_000, generations=4)
+
+
+def test_panel_draws_metrics_and_the_text_comparison(panel):
+    assert panel.message.value == ""
+    metrics = {row["metric"] for row in panel.spec["datasets"]["metrics"]}
+    assert metrics == set(markov.METRICS)
+    assert len(panel.spec["datasets"]["metrics"]) == 4 * len(markov.METRICS)  # one point per generation each
+    assert "<table" in panel.below.value and "real plays" in panel.below.value
+    assert "generation 4 wrote" in panel.below.value
+
+
+@pytest.mark.parametrize("control, value", [("order", 3), ("tokens_per_generation", 10_000), ("generations", 3),
+                                            ("regime", "accumulate"), ("seed", 5)])
+def test_every_control_changes_the_chart(panel, control, value):
+    before = json.dumps(panel.spec)
+    previous = panel.controls[control].value
+    panel.controls[control].value = value
+    try:
+        assert panel.message.value == ""
+        assert json.dumps(panel.spec) != before
+    finally:
+        panel.controls[control].value = previous
+
+
+def test_too_much_writing_shows_a_message(panel):
+    last = json.dumps(panel.spec)
+    panel.controls["generations"].value = 30
+    panel.controls["tokens_per_generation"].value = 200_000  # 6,000,000 tokens: refused
+    try:
+        assert "the panel allows 2,000,000" in panel.message.value
+        assert json.dumps(panel.spec) != last  # the first move (30 generations) was allowed and redrew
+        refused = json.dumps(panel.spec)
+        panel.controls["order"].value = 3  # still too much: the message stays, the chart does not change
+        assert "the panel allows" in panel.message.value and json.dumps(panel.spec) == refused
+    finally:
+        panel.controls["order"].value = 2
+        panel.controls["tokens_per_generation"].value = 20_000
+        panel.controls["generations"].value = 4
+    assert panel.message.value == ""
+
+
+def test_words_gone_by_the_last_generation_are_struck_through():
+    run = markov.experiment(order=3, tokens_per_generation=20_000, generations=6, regime="replace", seed=2)
+    html = markov.side_by_side(order=3, tokens_per_generation=20_000, generations=6, regime="replace", seed=2)
+    alive = set(run.known[6].tolist())
+    gone = [run.corpus.vocabulary[t] for t in set(run.real.tolist()) if t and t not in alive]
+    kept = [run.corpus.vocabulary[t] for t in set(run.real.tolist()) if t and t in alive and t > 1]
+    assert all(f"<del>{word}</del>" in html for word in gone if word.isalpha())
+    assert all(f"<del>{word}</del>" not in html for word in kept)
+    assert f"{len(gone)} of the real passage" in html
+
+
+def test_accumulate_strikes_nothing_from_the_real_sample():
+    run = markov.experiment(order=2, tokens_per_generation=20_000, generations=5, regime="accumulate", seed=1)
+    vocabulary = run.history.metric("vocabulary")[:, 0]
+    assert (vocabulary == vocabulary[0]).all()
+
+
+def test_static_chart_binds_order_regime_and_generation():
+    grid, lines = markov.static_grid(tokens_per_generation=10_000, generations=3)
+    spec = markov.static_chart(grid, lines).to_dict()
+    assert {p["name"] for p in spec["params"]} == {"order", "regime", "generation"}
+    assert len(grid.groupby(["order", "regime"])) == 4 * len(markov.STATIC_REGIMES)
+    assert len(lines) == 4 * len(markov.STATIC_REGIMES) * 3  # a line of writing for every generation
+    assert lines["line"].str.len().between(1, 100).all()
+
+
+def test_survival_table_follows_the_closed_form():
+    table = markov.survival_table(tokens_per_generation=50_000, generations=10, seeds=2, counts=(1,))
+    last = table[table["resamplings"] == 10].iloc[0]
+    p, trials = last["closed form"], last["words"] * 2  # each word in each of 2 seeds survives or not
+    assert trials > 1_000
+    assert abs(last["simulated"] - p) < 5 * (p * (1 - p) / trials) ** 0.5
