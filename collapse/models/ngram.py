@@ -190,7 +190,8 @@ class NgramModel:
             where = np.searchsorted(writer.contexts, context_key)  # always found: every written n-gram leads on
             start = writer.starts[where]
             before = np.where(start > 0, tables.cumulative[start - 1], 0)
-            pick = before + rng.random(rows) * writer.context_totals[where]
+            # an integer draw: searching an int64 array for floats would convert the whole array at every step
+            pick = before + rng.integers(0, writer.context_totals[where])
             token = writer.keys[np.searchsorted(tables.cumulative, pick, side="right")] % self.base
             out[:, step] = token
             if self.order > 1:
