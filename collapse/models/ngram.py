@@ -29,18 +29,21 @@ DISCOUNT = 0.75  # Kneser-Ney's absolute discount; 0.75 is the customary value f
 
 @dataclass(frozen=True)
 class NgramCounts:
-    """Sorted unique n-gram keys of the model's order, and how often each occurred. The summary of a block of text."""
+    """The summary of a block of text: its n-grams of the model's order, and where its passages stop."""
 
     keys: np.ndarray  # int64, sorted, unique
     counts: np.ndarray  # int64, > 0
+    # contexts left open by a passage that stops mid-line (what its next token would have followed), sorted unique:
+    # the only contexts that can lack a continuation
+    open_contexts: np.ndarray
 
     @staticmethod
     def merge(blocks: Sequence["NgramCounts"]) -> "NgramCounts":
         if len(blocks) == 1:
             return blocks[0]
         keys, inverse = np.unique(np.concatenate([b.keys for b in blocks]), return_inverse=True)
-        return NgramCounts(keys, np.bincount(inverse, weights=np.concatenate([b.counts for b in blocks]))
-                           .astype(np.int64))
+        counts = np.bincount(inverse, weights=np.concatenate([b.counts for b in blocks])).astype(np.int64)
+        return NgramCounts(keys, counts, np.unique(np.concatenate([b.open_contexts for b in blocks])))
 
 
 @dataclass(frozen=True)
@@ -128,21 +131,26 @@ class NgramModel:
         keys = rows.copy()
         # tokens since the start of the line, before this one: 0 at a line's first token
         position = np.arange(rows.shape[-1])
-        last_line_end = np.maximum.accumulate(np.where(rows == END_OF_LINE, position, -1), axis=-1)
-        since_line_start = position - np.concatenate(
-            [np.full(rows.shape[:-1] + (1,), -1), last_line_end[..., :-1]], axis=-1) - 1
+        line_ended = np.maximum.accumulate(np.where(rows == END_OF_LINE, position, -1), axis=-1)
+        since_line_start = np.broadcast_to(position, rows.shape).copy()
+        since_line_start[..., 1:] -= line_ended[..., :-1] + 1
         for back in range(1, self.order):
-            previous = np.concatenate([np.zeros(rows.shape[:-1] + (back,), np.int64), rows[..., :-back]], axis=-1)
-            digit = np.where(since_line_start >= back, previous, self.padding)
-            keys += digit * self.base**back
+            place = self.base**back
+            keys[..., :back] += self.padding * place  # before the row starts: padding
+            keys[..., back:] += np.where(since_line_start[..., back:] >= back, rows[..., :-back], self.padding) * place
         return keys
 
     def summarise(self, rows: np.ndarray) -> list[NgramCounts]:
         """Per seed, the n-gram counts of rows shaped (seeds, rows, tokens_per_row)."""
         summaries = []
         for seed_rows in rows:
-            keys, counts = np.unique(self.keys(seed_rows), return_counts=True)
-            summaries.append(NgramCounts(keys, counts.astype(np.int64)))
+            keys = self.keys(seed_rows)
+            last = keys[..., -1]
+            stops_mid_line = last % self.base != END_OF_LINE
+            open_contexts = np.unique(last[stops_mid_line] % self.base ** (self.order - 1)) if self.order > 1 \
+                else np.empty(0, np.int64)
+            unique, counts = np.unique(keys, return_counts=True)
+            summaries.append(NgramCounts(unique, counts.astype(np.int64), open_contexts))
         return summaries
 
     # --- fitting -----------------------------------------------------------------------------------------------
@@ -151,29 +159,38 @@ class NgramModel:
         return [self.tables(NgramCounts.merge([block[seed] for block in summaries])) for seed in range(seeds)]
 
     def tables(self, counts: NgramCounts) -> NgramTables:
-        live = self.leads_somewhere(counts.keys)
+        live = self.leads_somewhere(counts)
         writer = Level.from_counts(counts.keys[live], counts.counts[live], self.base)
         return NgramTables(counts, self.order, self.base, writer, np.cumsum(writer.counts))
 
-    def leads_somewhere(self, keys: np.ndarray) -> np.ndarray:
+    def leads_somewhere(self, counts: NgramCounts) -> np.ndarray:
         """Which n-grams the writer may use: those after which it can go on writing.
 
         Training passages are cut at a fixed length, mid-line, so a context seen only at the very end of a passage
         has no continuation. Writing into such a dead end would force an n-gram the model never saw. So drop the
-        n-grams that lead into one, repeatedly (dropping some can strand others), until every one left leads to a
-        context that has a continuation. Ending a line always leads somewhere: a new line starts from padding.
+        n-grams that lead into one, and repeat (a context whose every n-gram was dropped is a dead end too), until
+        every n-gram left leads somewhere. Ending a line always does: a new line starts from padding.
         """
-        if self.order == 1:
-            return np.ones(keys.size, dtype=bool)
-        ends_line = keys % self.base == END_OF_LINE
-        next_context = keys % self.base ** (self.order - 1)  # drop the oldest digit, the written token joins
+        keys = counts.keys
         live = np.ones(keys.size, dtype=bool)
-        while True:
-            contexts_alive, _ = sorted_unique(keys[live] // self.base)  # keys are sorted, so their contexts are
-            still = ends_line | (_lookup(contexts_alive, next_context) >= 0)
-            if (still == live).all():
-                return live
-            live &= still
+        if self.order == 1:
+            return live
+        contexts, starts = sorted_unique(keys // self.base)
+        dead = counts.open_contexts[_lookup(contexts, counts.open_contexts) < 0]
+        if dead.size == 0:
+            return live
+        continues = keys % self.base != END_OF_LINE
+        next_context = keys % self.base ** (self.order - 1)  # drop the oldest digit; the written token joins
+        known_dead = dead
+        while dead.size:
+            leads_to_dead = live & continues & (_lookup(dead, next_context) >= 0)
+            if not leads_to_dead.any():
+                break
+            live &= ~leads_to_dead
+            emptied = contexts[~np.logical_or.reduceat(live, starts)]  # every n-gram of the context dropped
+            dead = np.setdiff1d(emptied, known_dead)
+            known_dead = np.union1d(known_dead, dead)
+        return live
 
     # --- writing -----------------------------------------------------------------------------------------------
     def sample(self, params: list[NgramTables], rows: int, rng: np.random.Generator) -> np.ndarray:
