@@ -31,6 +31,9 @@ class Pool:
     def __init__(self, model, real_rows: np.ndarray, keep_old_rows: bool, capacity_blocks: int):
         self.model = model
         self.summaries = [model.summarise(real_rows)]
+        # Models whose summaries add up (model.combine) keep a running total, so that training on everything so far
+        # costs one merge per generation instead of merging every block again.
+        self.running = self.summaries[0] if hasattr(model, "combine") else None
         self.latest_rows = real_rows
         self._stored = None
         if keep_old_rows:
@@ -45,9 +48,15 @@ class Pool:
 
     def add(self, synthetic_rows: np.ndarray) -> None:
         self.summaries.append(self.model.summarise(synthetic_rows))
+        if self.running is not None:
+            self.running = self.model.combine([self.running, self.summaries[-1]])
         self.latest_rows = synthetic_rows
         if self._stored is not None:
             self._store(synthetic_rows)
+
+    def everything(self) -> list:
+        """Summaries of every block so far, as a training set: the running total where the model keeps one."""
+        return [self.running] if self.running is not None else list(self.summaries)
 
     def all_rows(self) -> np.ndarray:
         """Every row so far, (seeds, total rows, *event_shape): a view, only for pools that keep old rows."""
@@ -56,7 +65,8 @@ class Pool:
         return self._stored[:, : self._filled]
 
 
-def random_subsets(rng: np.random.Generator, seeds: int, population: int, size: int, method: str = "auto") -> np.ndarray:
+def random_subsets(rng: np.random.Generator, seeds: int, population: int, size: int,
+                   method: str = "auto") -> np.ndarray:
     """Indices of a uniformly random `size`-subset of range(population), drawn independently for each seed.
 
     Returns (seeds, size) integers, distinct within each row. Two exact methods, picked by their cost: sorting random
@@ -104,7 +114,7 @@ class Accumulate:
     keeps_old_rows = False
 
     def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
-        return list(pool.summaries)
+        return pool.everything()
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,7 @@ class AccumulateSubsample:
         everything = pool.all_rows()
         seeds, available = everything.shape[:2]
         if available <= self.cap:
-            return list(pool.summaries)
+            return pool.everything()
         chosen = random_subsets(rng, seeds, available, self.cap)
         return [pool.model.summarise(everything[np.arange(seeds)[:, None], chosen])]
 

@@ -105,3 +105,23 @@ def word_survival(count: int, resamplings: int) -> float:
     for _ in range(check_int("resamplings", resamplings, 0)):
         extinct = float(np.exp(extinct - 1))
     return 1 - extinct**count
+
+
+# --- linear regression with a fixed Gaussian design (Gerstgrasser et al. 2024) -------------------------------------
+def regression_first_error(dimension: int, rows: int, noise: float = 1.0) -> float:
+    """E||w_hat - w*||^2 of one least-squares fit: sigma^2 E[tr (X'X)^-1] = sigma^2 d / (T - d - 1) for Gaussian X."""
+    dimension = check_int("dimension", dimension, 1)
+    rows = check_int("rows", rows, dimension + 2, why="the expectation is finite only for T >= d + 2")
+    return noise**2 * dimension / (rows - dimension - 1)
+
+
+def regression_error_replace(t, dimension: int, rows: int, noise: float = 1.0):
+    """Under replace each generation adds an independent error of the same size: linear growth, t times the first."""
+    return np.asarray(t, dtype=float) * regression_first_error(dimension, rows, noise)
+
+
+def regression_error_accumulate(t, dimension: int, rows: int, noise: float = 1.0):
+    """Under accumulate generation i's noise is averaged over i blocks: the errors add as sum 1/i^2 < pi^2 / 6."""
+    t = np.asarray(t)
+    partial_sums = np.concatenate([[0.0], np.cumsum(1 / np.arange(1, int(t.max()) + 1) ** 2)])
+    return partial_sums[t] * regression_first_error(dimension, rows, noise)

@@ -96,7 +96,8 @@ def test_tails_vanish_faster_than_the_spread():
 
 
 def test_heldout_loss_matches_its_closed_form():
-    # For real data N(0, 1), the expected negative log-likelihood under N(mu, s^2) is ln(2 pi s^2)/2 + (1 + mu^2)/(2 s^2).
+    # For real data N(0, 1), the expected negative log-likelihood under N(mu, s^2) is
+    # ln(2 pi s^2) / 2 + (1 + mu^2) / (2 s^2).
     history = simulate(GaussianModel(), GaussianSource(), Replace(), generations=5, samples_per_generation=N,
                        seeds=50, heldout_rows=200_000)
     mean, std = history.metric("mean"), history.metric("std")
@@ -120,3 +121,12 @@ def test_bad_gaussian_settings_raise_clear_errors():
         GaussianModel(estimator="biased")
     with pytest.raises(ValueError, match="std must be a finite number above 0"):
         GaussianSource(std=0)
+
+
+def test_kl_from_real_is_the_excess_heldout_loss():
+    # KL(real || fit) = cross-entropy of real data under the fit minus the real entropy, ln(2 pi e) / 2 nats.
+    history = simulate(GaussianModel(), GaussianSource(), Replace(), generations=4, samples_per_generation=N,
+                       seeds=20, heldout_rows=400_000)
+    excess = history.metric("heldout_loss") - 0.5 * np.log(2 * np.pi * np.e)
+    assert np.allclose(history.metric("kl_from_real"), excess, atol=0.01, rtol=0.02)
+    assert (history.metric("kl_from_real") >= 0).all()

@@ -23,8 +23,8 @@ def test_same_seed_gives_identical_tables_and_another_seed_does_not(regime_name)
 def test_tidy_table_has_one_row_per_seed_generation_and_metric():
     frame = table("accumulate", generations=4, seeds=3)
     assert list(frame.columns) == ["seed", "generation", "regime", "metric", "value"]
-    assert set(frame["metric"]) == {"mean", "std", "tail_mass", "heldout_loss"}
-    assert len(frame) == 4 * 3 * 4
+    assert set(frame["metric"]) == {"mean", "std", "tail_mass", "kl_from_real", "heldout_loss"}
+    assert len(frame) == 4 * 3 * 5
     assert not frame.duplicated(["seed", "generation", "metric"]).any()
     assert set(frame["generation"]) == {1, 2, 3, 4} and set(frame["seed"]) == {0, 1, 2}
     assert (frame["regime"] == "accumulate").all()
@@ -48,7 +48,7 @@ def test_fresh_mix_with_all_real_data_never_drifts():
 
 def test_unknown_metric_names_what_was_recorded():
     history = simulate(GaussianModel(), GaussianSource(), Replace(), generations=1, samples_per_generation=5)
-    with pytest.raises(ValueError, match="no metric 'variance'; this run recorded heldout_loss, mean, std, tail_mass"):
+    with pytest.raises(ValueError, match="no metric 'variance'; this run recorded heldout_loss, kl_from_real, mean, std, tail_mass"):
         history.metric("variance")
 
 

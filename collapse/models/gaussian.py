@@ -67,6 +67,9 @@ class GaussianModel:
         squared = ((rows - mean[:, None]) ** 2).sum(axis=1)
         return GaussianSummary(np.full(rows.shape[0], rows.shape[1], dtype=float), mean, squared)
 
+    def combine(self, summaries: Sequence[GaussianSummary]) -> GaussianSummary:
+        return GaussianSummary.merge(summaries)
+
     def fit(self, summaries: Sequence[GaussianSummary]) -> GaussianParams:
         pooled = GaussianSummary.merge(summaries)
         divisor = pooled.count if self.estimator == "mle" else pooled.count - 1
@@ -89,7 +92,10 @@ class GaussianModel:
         low = self.real_mean - self.tail_cutoff * self.real_std
         high = self.real_mean + self.tail_cutoff * self.real_std
         tail_mass = ndtr((low - params.mean) / params.std) + ndtr((params.mean - high) / params.std)
-        return {"mean": params.mean, "std": params.std, "tail_mass": tail_mass}
+        # KL(real || fitted): the extra nats per sample paid for using the fit instead of the truth (0 when exact)
+        kl = (np.log(params.std / self.real_std) + (self.real_std**2 + (params.mean - self.real_mean) ** 2)
+              / (2 * params.std**2) - 0.5)
+        return {"mean": params.mean, "std": params.std, "tail_mass": tail_mass, "kl_from_real": kl}
 
 
 @dataclass(frozen=True)

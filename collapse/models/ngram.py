@@ -109,7 +109,8 @@ class NgramModel:
         check_int("order", self.order, 1, MAX_ORDER)
         # keys are `order` digits in base vocabulary_size + 1 and must fit in an int64
         largest = int(np.floor((2**63 - 1) ** (1 / MAX_ORDER))) - 1
-        check_int("vocabulary_size", self.vocabulary_size, 2, largest, why=f"order-{MAX_ORDER} keys must fit in 64 bits")
+        check_int("vocabulary_size", self.vocabulary_size, 2, largest,
+                  why=f"order-{MAX_ORDER} keys must fit in 64 bits")
         check_int("tokens_per_row", self.tokens_per_row, 1, 10_000)
 
     @property
@@ -154,6 +155,9 @@ class NgramModel:
         return summaries
 
     # --- fitting -----------------------------------------------------------------------------------------------
+    def combine(self, summaries: Sequence[list[NgramCounts]]) -> list[NgramCounts]:
+        return [NgramCounts.merge(list(per_seed)) for per_seed in zip(*summaries)]
+
     def fit(self, summaries: Sequence[list[NgramCounts]]) -> list[NgramTables]:
         seeds = len(summaries[0])
         return [self.tables(NgramCounts.merge([block[seed] for block in summaries])) for seed in range(seeds)]

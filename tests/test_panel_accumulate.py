@@ -1,0 +1,83 @@
+"""The replace-versus-accumulate chapter's panel and charts, driven without a browser."""
+
+import json
+
+import numpy as np
+import pytest
+
+from collapse import theory
+from widgets import accumulate
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return accumulate.panel(seeds=200, generations=10)
+
+
+def test_panel_draws_both_regimes_with_the_closed_forms(panel):
+    assert panel.message.value == ""
+    curves = panel.spec["datasets"]["curves"]
+    assert {row["regime"] for row in curves} == {"replace", "accumulate"}
+    assert {row["regime"] for row in panel.spec["datasets"]["theory"]} == {"replace", "accumulate"}
+    assert len(curves) == 2 * 10
+
+
+@pytest.mark.parametrize("control, value", [("samples_per_generation", 50), ("dimension", 5), ("generations", 6),
+                                            ("seeds", 100), ("seed", 4), ("model", "gaussian")])
+def test_every_control_changes_the_chart(panel, control, value):
+    before = json.dumps(panel.spec)
+    previous = panel.controls[control].value
+    panel.controls[control].value = value
+    try:
+        assert panel.message.value == ""
+        assert json.dumps(panel.spec) != before
+    finally:
+        panel.controls[control].value = previous
+
+
+def test_the_gaussian_has_no_closed_form_curve_and_hides_the_dimension(panel):
+    panel.controls["model"].value = "gaussian"
+    try:
+        assert panel.spec["datasets"]["theory"] == []
+        assert panel.controls["dimension"].layout.display == "none"
+    finally:
+        panel.controls["model"].value = "regression"
+    assert panel.controls["dimension"].layout.display is None
+
+
+def test_impossible_and_costly_settings_show_messages(panel):
+    panel.controls["samples_per_generation"].value = 10  # d = 10 needs at least 12 rows
+    try:
+        assert "needs at least d + 2 = 12 samples" in panel.message.value
+    finally:
+        panel.controls["samples_per_generation"].value = 30
+    panel.controls["seeds"].value = 2_000
+    panel.controls["generations"].value = 100
+    panel.controls["dimension"].value = 40
+    panel.controls["samples_per_generation"].value = 500
+    try:
+        assert "the panel allows 30,000,000" in panel.message.value
+    finally:
+        panel.controls["samples_per_generation"].value = 30
+        panel.controls["dimension"].value = 10
+        panel.controls["generations"].value = 10
+        panel.controls["seeds"].value = 200
+    assert panel.message.value == ""
+
+
+def test_relative_curves_start_at_one_and_match_the_theorem():
+    errors = {r: accumulate.numpy_errors("regression", r, 30, 20, 4_000, 10, seed=2) for r in accumulate.REGIMES}
+    curves = accumulate.relative_curves(errors)
+    assert np.allclose(curves[curves.generation == 1]["relative"], 1.0)
+    last = errors["replace"][-1]
+    assert abs(last.mean() - theory.regression_error_replace(20, 10, 30)) < 5 * last.std() / np.sqrt(last.size)
+
+
+def test_static_chart_binds_model_samples_and_dimension():
+    grid = accumulate.static_grid(generations=3, seeds=50)
+    spec = accumulate.static_chart(grid).to_dict()
+    assert {p["name"] for p in spec["params"]} == {"model", "samples", "dimension"}
+    regression = grid[grid.model == "regression"]
+    assert len(regression.groupby(["samples", "dimension"])) == len(accumulate.STATIC_SAMPLES) * len(
+        accumulate.STATIC_DIMENSIONS)
+    assert regression["closed_form"].notna().all() and grid[grid.model == "gaussian"]["closed_form"].isna().all()
