@@ -23,9 +23,11 @@ MAX_WORK = 30_000_000  # seeds x rows x generations (x dimension, for regression
 
 
 def numpy_errors(model: str, regime: str, samples_per_generation: int, generations: int, seeds: int,
-                 dimension: int = 10, seed: int = 0) -> np.ndarray:
-    """Per generation and seed, the error of the Gaussian (KL) or regression (||w - w*||^2) model: (generations, seeds)."""
-    regime_object = make_regime(regime)
+                 dimension: int = 10, seed: int = 0, cap_generations: int = 1) -> np.ndarray:
+    """Per generation and seed, the error of the Gaussian (KL) or regression (||w - w*||^2) model: (generations, seeds).
+
+    cap_generations: the accumulate-subsample budget, in generations' worth of rows."""
+    regime_object = make_regime(regime, cap=cap_generations * samples_per_generation)
     if model == "gaussian":
         history = simulate(GaussianModel(), GaussianSource(), regime_object, generations=generations,
                            samples_per_generation=samples_per_generation, seeds=seeds, seed=seed, heldout_rows=1)

@@ -1,0 +1,61 @@
+"""The capped-accumulation chapter's panel and charts, driven without a browser."""
+
+import json
+
+import pytest
+
+from widgets import capped
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return capped.panel(generations=40, seeds=20)
+
+
+def test_panel_draws_replace_capped_and_accumulate(panel):
+    assert panel.message.value == ""
+    series = {row["series"] for row in panel.spec["datasets"]["curves"]}
+    assert series == {"replace", "capped", "accumulate"}
+
+
+@pytest.mark.parametrize("control, value", [("cap_generations", 4), ("generations", 30), ("seeds", 50),
+                                            ("samples_per_generation", 64), ("dimension", 5), ("seed", 2),
+                                            ("model", "gaussian")])
+def test_every_control_changes_the_chart(panel, control, value):
+    before = json.dumps(panel.spec)
+    previous = panel.controls[control].value
+    panel.controls[control].value = value
+    try:
+        assert panel.message.value == ""
+        assert json.dumps(panel.spec) != before
+    finally:
+        panel.controls[control].value = previous
+
+
+def test_capped_curve_lies_between_the_references():
+    data = capped.curves("regression", 1, 32, 60, 300, 10, seed=4)
+    last = data[data.generation == 60].set_index("series")["relative"]
+    assert last["accumulate"] < last["capped"] < last["replace"]
+
+
+def test_too_large_runs_show_a_message(panel):
+    panel.controls["cap_generations"].value = 50
+    panel.controls["seeds"].value = 500
+    panel.controls["generations"].value = 500
+    try:
+        assert "too large for the panel" in panel.message.value
+    finally:
+        panel.controls["generations"].value = 40
+        panel.controls["seeds"].value = 20
+        panel.controls["cap_generations"].value = 1
+    assert panel.message.value == ""
+
+
+def test_static_chart_binds_model_and_cap():
+    grid = capped.static_grid(generations=5)
+    spec = capped.static_chart(grid).to_dict()
+    assert {p["name"] for p in spec["params"]} == {"model", "cap"}
+    for model in capped.MODELS:
+        rows = grid[grid.model == model]
+        assert set(rows[rows.series == "capped"]["cap"]) == set(capped.STATIC_CAPS)
+        assert set(rows[rows.cap == 0]["series"]) == {"replace", "accumulate"}
