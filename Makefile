@@ -43,6 +43,7 @@ benchmark: $(VENV)/.installed-test corpus
 	$(BIN)/pip install --quiet -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/peers.py
+	$(BIN)/python benchmarks/vae.py
 
 vendor-verify: $(VENV)/.installed-book
 	$(BIN)/python scripts/vendor_assets.py verify

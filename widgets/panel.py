@@ -1,7 +1,8 @@
 """The pattern every live panel follows: controls over a pure `settings -> chart` function, and a message line.
 
 A change to any control re-runs the function with the controls' values. A ValueError (bad or too costly settings)
-shows its message in the panel instead of a traceback, and the last good chart stays on screen.
+shows its message in the panel instead of a traceback, and the last good chart stays on screen. Experiments that take
+seconds use `RunPanel` instead: controls set up the next run, and a Run button starts it, with a progress bar.
 """
 
 from __future__ import annotations
@@ -30,26 +31,33 @@ class Panel:
         self.output = widgets.Output()
         self.below = widgets.HTML()
         for control in controls.values():
-            control.observe(lambda change: self.redraw(), names="value")
+            control.observe(lambda change: self.changed(), names="value")
         header = widgets.HTML(f"<strong>{html.escape(title)}</strong>" + (f"<br><small>{note}</small>" if note else ""))
         grid = widgets.GridBox(list(controls.values()), layout=widgets.Layout(
             grid_template_columns="repeat(auto-fit, minmax(260px, 1fr))", grid_gap="4px 16px"))
-        self.widget = widgets.VBox([header, grid, self.message, self.output, self.below])
-        self.redraw()
+        self.widget = widgets.VBox([header, grid, *self.actions(), self.message, self.output, self.below])
+        self.changed()
 
     def settings(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
-    def redraw(self) -> None:
-        settings = self.settings()
+    def actions(self) -> list[widgets.Widget]:
+        """Widgets shown between the controls and the message line (none here; RunPanel's button and progress)."""
+        return []
+
+    def changed(self) -> None:
+        """What a change to a control does (and what building the panel does): here, re-run and redraw."""
+        self.redraw()
+
+    def show_relevant_controls(self, settings: dict) -> None:
         for name, is_shown in self.shown_when.items():
             self.controls[name].layout.display = None if is_shown(settings) else "none"
-        try:
-            spec = self.draw(**settings)
-            below = self.caption(**settings) if self.caption else ""
-        except ValueError as error:
-            self.message.value = f'<span role="alert" style="color:#D55E00">{html.escape(str(error))}</span>'
-            return
+
+    def alert(self, error: Exception) -> None:
+        self.message.value = f'<span role="alert" style="color:#D55E00">{html.escape(str(error))}</span>'
+
+    def show(self, spec: dict, below: str = "") -> None:
+        """Put a chart (and the HTML under it) on screen."""
         self.message.value = ""
         self.spec = spec
         self.below.value = below
@@ -58,8 +66,74 @@ class Panel:
             # the active Altair renderer turns a specification into what this front end displays
             display(alt.renderers.get()(spec), raw=True)
 
+    def redraw(self) -> None:
+        settings = self.settings()
+        self.show_relevant_controls(settings)
+        try:
+            spec = self.draw(**settings)
+            below = self.caption(**settings) if self.caption else ""
+        except ValueError as error:
+            self.alert(error)
+            return
+        self.show(spec, below)
+
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+class RunPanel(Panel):
+    """A panel for experiments that take seconds: moving a control changes nothing until Run is pressed.
+
+    `draw(progress=..., **settings)` returns the chart, calling `progress(done)` as it goes; `steps(**settings)` says
+    how many steps a run has (the progress bar's length; it may raise ValueError to refuse the settings). While a run
+    goes on, the controls and the button are disabled, so the settings on screen are the ones being run; they are
+    enabled again when it ends, whether it succeeded or not. `initial()`, if given, returns the chart (and the HTML
+    under it) to show before the first run, such as a stored run, so that a page with no kernel shows something.
+    """
+
+    def __init__(self, title: str, controls: dict[str, widgets.ValueWidget], draw: Callable[..., dict], *,
+                 steps: Callable[..., int], initial: Callable[[], tuple[dict, str]] | None = None,
+                 run_label: str = "Run", **options):
+        self.steps = steps
+        self.initial = initial
+        self.button = widgets.Button(description=run_label, button_style="primary", icon="play",
+                                     tooltip="Train with these settings")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="", style=STYLE,
+                                            layout=widgets.Layout(width="60%"))
+        self.button.on_click(lambda button: self.run())
+        super().__init__(title, controls, draw, **options)
+        if initial:
+            self.show(*initial())
+
+    def actions(self) -> list[widgets.Widget]:
+        return [widgets.HBox([self.button, self.progress])]
+
+    def changed(self) -> None:
+        self.show_relevant_controls(self.settings())  # nothing runs until the button is pressed
+
+    def set_running(self, running: bool) -> None:
+        for control in [*self.controls.values(), self.button]:
+            control.disabled = running
+
+    def advance(self, done: int) -> None:
+        self.progress.value = done
+        self.progress.description = f"{done} of {self.progress.max}"
+
+    def run(self) -> None:
+        settings = self.settings()
+        self.set_running(True)
+        try:
+            self.progress.max = max(1, self.steps(**settings))
+            self.advance(0)
+            spec = self.draw(progress=self.advance, **settings)
+            below = self.caption(**settings) if self.caption else ""
+        except ValueError as error:
+            self.progress.description = ""
+            self.alert(error)
+            return
+        finally:
+            self.set_running(False)
+        self.show(spec, below)
 
 
 # Controls, built the same way in every panel. Sliders report on release, so a drag runs one experiment, not fifty.

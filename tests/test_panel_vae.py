@@ -1,0 +1,159 @@
+"""The VAE chapter's Run-button panel, its charts and its stored results, driven without a browser."""
+
+import json
+
+import numpy as np
+import pytest
+
+from widgets import vae
+
+
+@pytest.fixture()
+def panel():
+    # the ring and a few epochs: a run takes a fraction of a second
+    return vae.panel(dataset="ring", generations=3, epochs=5, latent_size=2)
+
+
+def test_panel_opens_on_the_stored_run_without_training():
+    view = vae.panel()
+    assert view.message.value == ""
+    assert "A stored run" in view.spec["title"]
+    assert {row["panel"] for row in view.spec["datasets"]["metrics"]} == set(vae.PANELS)
+    assert view.progress.value == 0 and not view.button.disabled
+    json.dumps(view.spec)  # a reader's browser receives it as JSON
+
+
+def test_run_button_trains_with_progress_and_disables_the_controls_meanwhile(panel):
+    seen = []  # recorded by the progress bar's observer, which the engine's observe hook drives
+
+    def record(change):
+        seen.append((change.new, all(c.disabled for c in panel.controls.values()), panel.button.disabled))
+
+    panel.progress.observe(record, names="value")
+    before = json.dumps(panel.spec)
+    panel.button.click()
+    assert [value for value, _, _ in seen if value > 0] == [1, 2, 3]  # one step per generation
+    assert all(controls_off and button_off for value, controls_off, button_off in seen)
+    assert panel.progress.value == panel.progress.max == 3
+    assert not panel.button.disabled and not any(c.disabled for c in panel.controls.values())
+    assert panel.message.value == ""
+    assert json.dumps(panel.spec) != before
+    assert "ring of 8 Gaussians, replace" in panel.spec["title"]
+    generations = {row["generation"] for row in panel.spec["datasets"]["samples"]}
+    assert generations == {0, 1, 2, 3}  # the real data, then each generation's samples
+
+
+def test_controls_change_nothing_until_run_is_pressed(panel):
+    panel.button.click()
+    shown = json.dumps(panel.spec)
+    panel.controls["seed"].value = 9
+    panel.controls["regime"].value = "accumulate"
+    assert json.dumps(panel.spec) == shown
+    panel.button.click()
+    assert json.dumps(panel.spec) != shown
+    assert "accumulate" in panel.spec["title"]
+
+
+def test_regime_options_appear_only_when_they_matter(panel):
+    assert panel.controls["real_share"].layout.display == "none"
+    panel.controls["regime"].value = "fresh-mix"
+    assert panel.controls["real_share"].layout.display is None
+    panel.button.click()
+    assert panel.message.value == "" and "fresh real share" in panel.spec["title"]
+
+
+def test_bad_input_shows_a_message_and_keeps_the_chart(panel):
+    shown = json.dumps(panel.spec)
+    panel.controls["seed"].value = -1
+    panel.button.click()
+    assert "seed must be a whole number of at least 0" in panel.message.value
+    assert 'role="alert"' in panel.message.value
+    assert json.dumps(panel.spec) == shown
+    assert not panel.button.disabled and not any(c.disabled for c in panel.controls.values())  # enabled again
+    panel.controls["seed"].value = 0
+    panel.button.click()
+    assert panel.message.value == ""
+
+
+def test_choosing_a_dataset_sets_its_latent_size(panel):
+    panel.controls["dataset"].value = "digits"
+    assert panel.controls["latent_size"].value == vae.DATASETS["digits"].config.latent_size
+    panel.controls["dataset"].value = "ring"
+    assert panel.controls["latent_size"].value == vae.DATASETS["ring"].config.latent_size
+
+
+def test_digit_chart_shows_eight_images_a_generation():
+    spec = vae.chart(dataset="digits", generations=2, epochs=5)
+    images = spec["datasets"]["samples"]
+    assert len(images) == 3 * 8  # real, generation 1, generation 2
+    assert all(len(image["ink"]) == 64 and 0 <= min(image["ink"]) <= max(image["ink"]) <= 16 for image in images)
+    metrics = spec["datasets"]["metrics"]
+    assert {row["panel"] for row in metrics} == set(vae.PANELS)
+    real = [row for row in metrics if row["generation"] == 0]
+    assert {row["panel"] for row in real} == {"covered", "entropy", "spread"}  # a model's loss has no real value
+
+
+# --- the stored results ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def results():
+    return vae.load_results()
+
+
+def test_stored_results_were_made_with_the_current_settings(results):
+    # If this fails, the code's settings changed since the results were stored: run `python -m widgets.vae
+    # precompute` and commit data/vae_results.json.
+    assert results["settings"] == json.loads(json.dumps(vae.precompute_settings()))
+
+
+def test_stored_check_run_is_reproduced_by_the_current_code(results):
+    # A cheap setting stored beside the results, re-run now. Same code, same seeds: the same numbers (to rounding:
+    # float sums may differ in the last bits on another processor).
+    stored, again = results["check"], vae.check_run()
+    assert set(stored) == set(again)
+    for name in stored:
+        np.testing.assert_allclose(again[name], stored[name], rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+def test_stored_results_cover_every_setting_the_page_offers(results):
+    settings = results["settings"]
+    for name, data in vae.DATASETS.items():
+        for regime in vae.STATIC_REGIMES:
+            run = results["runs"][name][regime]
+            for metric, _ in data.metrics.values():
+                assert np.shape(run["metrics"][metric]) == (settings["generations"], settings["seeds"])
+            per_generation = np.bincount([record["generation"] for record in run["samples"]])
+            expected = data.shown if name == "digits" else 1  # digits: one record per image; ring: one per generation
+            assert per_generation.tolist() == [expected] * (settings["generations"] + 1)
+    assert vae.RESULTS.stat().st_size < 300_000
+
+
+def test_static_chart_binds_dataset_and_generation(results):
+    spec = vae.static_chart(results).to_dict()
+    bound = {param["name"]: param["bind"] for param in spec["params"]}
+    assert set(bound) == {"dataset", "generation"}
+    assert bound["dataset"]["options"] == list(vae.DATASETS)
+    assert (bound["generation"]["min"], bound["generation"]["max"]) == (0, results["settings"]["generations"])
+    text = json.dumps(spec)
+    assert "datum.dataset == dataset" in text and "datum.generation == generation" in text
+    assert len(text) < 1_000_000
+
+
+def test_image_grid_and_ring_grid_facet_by_generation_and_regime(results):
+    grid = vae.image_grid(results).to_dict()
+    assert grid["facet"]["row"]["field"] == "generation" and grid["facet"]["column"]["field"] == "regime"
+    shown = {(row["regime"], row["generation"]) for row in grid["data"]["values"]} if "values" in grid["data"] \
+        else {(row["regime"], row["generation"]) for row in next(iter(grid["datasets"].values()))}
+    assert shown == {(regime, g) for regime in vae.STATIC_REGIMES for g in (0, 1, 2, 3, 4, 6, 8, 10)}
+    ring = vae.ring_grid(results).to_dict()
+    assert ring["facet"]["column"]["field"] == "generation" and ring["facet"]["row"]["field"] == "regime"
+
+
+def test_stored_runs_show_replace_collapsing_and_accumulate_holding_on(results):
+    # what the chapter's prose says, checked on the numbers it quotes
+    last = results["settings"]["generations"]
+    replace = vae.mean_metric(results, "digits", "replace", "classes_covered")
+    accumulate = vae.mean_metric(results, "digits", "accumulate", "classes_covered")
+    assert replace[0] >= 9.5 and replace[last - 1] <= 2 and accumulate[last - 1] >= 4
+    ring_replace = vae.mean_metric(results, "ring", "replace", "modes_covered")
+    ring_accumulate = vae.mean_metric(results, "ring", "accumulate", "modes_covered")
+    assert ring_replace[-1] < ring_accumulate[-1]
