@@ -81,3 +81,10 @@ def test_static_chart_binds_model_samples_and_dimension():
     assert len(regression.groupby(["samples", "dimension"])) == len(accumulate.STATIC_SAMPLES) * len(
         accumulate.STATIC_DIMENSIONS)
     assert regression["closed_form"].notna().all() and grid[grid.model == "gaussian"]["closed_form"].isna().all()
+
+
+def test_vae_curves_come_from_the_stored_runs_and_start_at_one():
+    curves = accumulate.vae_curves()
+    assert set(curves["regime"]) == set(accumulate.REGIMES)
+    assert np.allclose(curves[curves.generation == 1]["relative"], 1.0)
+    assert (curves["model"] == accumulate.VAE_LABEL).all()

@@ -19,6 +19,7 @@ REGIME_COLOURS = alt.Scale(domain=list(REGIMES), range=[theme.OKABE_ITO[5], them
 MODELS = {"gaussian": "Gaussian (KL from the real distribution)",
           "regression": "linear regression (squared error of the weights)",
           "markov": "Markov text (held-out bits per token)"}
+VAE_LABEL = "VAE on digits (held-out −ELBO; stored runs)"
 MAX_WORK = 30_000_000  # seeds x rows x generations (x dimension, for regression) a panel run may take
 
 
@@ -172,8 +173,18 @@ def every_model(generations: int = 15, seed: int = 0) -> pd.DataFrame:
               relative_curves({r: numpy_errors("regression", r, 30, generations, 2_000, 10, seed) for r in REGIMES})
               .assign(model=MODELS["regression"]),
               relative_curves({r: markov_errors(r, 40_000, generations, seed) for r in REGIMES})
-              .assign(model=MODELS["markov"])]
+              .assign(model=MODELS["markov"]),
+              vae_curves()]
     return pd.concat(frames, ignore_index=True)
+
+
+def vae_curves() -> pd.DataFrame:
+    """The VAE's held-out loss from its chapter's stored runs (training it here would take minutes)."""
+    from widgets import vae
+
+    results = vae.load_results()
+    return relative_curves({r: vae.mean_metric(results, "digits", r, "heldout_loss")[:, None] for r in REGIMES}
+                           ).assign(model=VAE_LABEL)
 
 
 def every_model_chart(table: pd.DataFrame) -> alt.Chart:
@@ -182,5 +193,5 @@ def every_model_chart(table: pd.DataFrame) -> alt.Chart:
         y=alt.Y("relative:Q", title="error ÷ error of generation 1", scale=alt.Scale(type="log")),
         color=alt.Color("regime:N", scale=REGIME_COLOURS, title="regime"),
         tooltip=["model:N", "regime:N", "generation:Q", alt.Tooltip("relative:Q", format=".3g")],
-    ).properties(width=165, height=200).facet(  # three facets fit the ~700 px text column
-        column=alt.Column("model:N", title=None, header=alt.Header(labelLimit=240, labelFontSize=11)))
+    ).properties(width=270, height=170).facet(  # two facets a row fit the ~700 px text column
+        facet=alt.Facet("model:N", title=None, header=alt.Header(labelLimit=280, labelFontSize=11)), columns=2)
