@@ -20,23 +20,16 @@ beside the figures, never asserted: machines are shared and noisy.
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import platform
 import random
 import statistics
-import sys
 import time
-from datetime import date
 from importlib.metadata import version
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "benchmarks" / "results.json"
+from measure import RESULTS, ROOT, record  # also puts the checkout on the path
 
 from collapse.models.ngram import NgramModel  # noqa: E402  (needs ROOT on the path)
 from collapse.text import END_OF_LINE, HELDOUT_PLAYS, UNKNOWN, load_corpus, load_plays, tokenize  # noqa: E402
@@ -267,18 +260,10 @@ def main() -> None:
     print(f"markovify {version('markovify')}, nltk {version('nltk')}, numpy {np.__version__}, "
           f"python {platform.python_version()}, {os.cpu_count()} cores; training plays {corpus.train.size:,} tokens "
           f"in {len(lines):,} lines, held-out plays {corpus.heldout.size:,} tokens")
-    recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    machine = {"cores": os.cpu_count(), "python": platform.python_version(), "date": date.today().isoformat()}
     parts = {**PARTS, "our engine against the issue's targets (order 3, whole training set)": lambda c, _: targets(c)}
     for title, part in parts.items():
         print(f"\n{title}")
-        for key, value in part(corpus, lines).items():
-            target = next((t for k, t in TARGETS.items() if key.startswith(k)), "")
-            unit = "x" if key.startswith("peers_ratio") else " "
-            print(f"  {key:78} {value:10.3f}{unit}  {target}")
-            if math.isfinite(value):  # JSON has no infinity; an infinite cross-entropy is printed, not recorded
-                recorded[key] = {"value": round(value, 4), **machine}
-    RESULTS.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
+        record(part(corpus, lines), TARGETS, width=78)
     print(f"\nrecorded in {RESULTS.relative_to(ROOT)} ({time.perf_counter() - start:.0f} s in all)")
 
 

@@ -12,33 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
-import os
-import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from datetime import date
 from pathlib import Path
 
-import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "benchmarks" / "results.json"
-
-
-def median_seconds(action, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from measure import RESULTS, ROOT, median_seconds, record, run_chapter
 
 
 def engine() -> dict:
@@ -129,40 +110,11 @@ def build() -> dict:
 
 
 def kernel_memory() -> dict:
-    """Peak resident memory of a real kernel executing each chapter, sampled every 50 ms."""
-    import jupytext
-    import psutil
-    from nbclient import NotebookClient
-
+    """Peak resident memory and run time of a real kernel executing each chapter."""
     figures = {}
     for chapter in sorted((ROOT / "chapters").glob("*.md")):
-        notebook = jupytext.read(chapter)
-        client = NotebookClient(notebook, timeout=600, kernel_name="python3",
-                                resources={"metadata": {"path": str(chapter.parent)}})
-        peak = 0
-        with client.setup_kernel():
-            process = psutil.Process(client.km.provisioner.process.pid)
-            running = True
-
-            def sample():
-                nonlocal peak
-                while running:
-                    with contextlib.suppress(psutil.Error):
-                        tree = [process, *process.children(recursive=True)]
-                        peak = max(peak, sum(p.memory_info().rss for p in tree))
-                    time.sleep(0.05)
-
-            sampler = threading.Thread(target=sample)
-            sampler.start()
-            start = time.perf_counter()
-            try:
-                for index, cell in enumerate(notebook.cells):
-                    client.execute_cell(cell, index)
-            finally:
-                running = False
-                sampler.join()
-            seconds = time.perf_counter() - start
-        figures[f"kernel_peak_rss_mb[{chapter.stem}]"] = peak / 2**20
+        seconds, peak = run_chapter(chapter)
+        figures[f"kernel_peak_rss_mb[{chapter.stem}]"] = peak
         figures[f"kernel_execute_s[{chapter.stem}]"] = seconds
     return figures
 
@@ -184,14 +136,8 @@ def main(names: list[str]) -> None:
     unknown = set(names) - set(PARTS)
     if unknown:
         raise SystemExit(f"unknown part(s) {sorted(unknown)}; choose from {sorted(PARTS)}")
-    recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    machine = {"cores": os.cpu_count(), "python": platform.python_version(), "date": date.today().isoformat()}
     for name in names or list(PARTS):
-        for key, value in PARTS[name]().items():
-            target = next((t for k, t in TARGETS.items() if key.startswith(k)), "")
-            print(f"{key:50} {value:10.3f}   {target}")
-            recorded[key] = {"value": round(value, 4), **machine}
-    RESULTS.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
+        record(PARTS[name](), TARGETS)
     print(f"recorded in {RESULTS.relative_to(ROOT)}")
 
 

@@ -14,19 +14,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import json
 import os
 import platform
 import statistics
-import sys
-import threading
 import time
-from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "benchmarks" / "results.json"
+from measure import RESULTS, ROOT, record, run_chapter  # also puts the checkout on the path
+
 CHAPTER = ROOT / "chapters" / "vae.md"
 
 from collapse import make_regime, simulate  # noqa: E402  (needs ROOT on the path)
@@ -83,37 +77,9 @@ def panel() -> dict:
 
 
 def kernel() -> dict:
-    """The chapter executed cell by cell in a fresh kernel: seconds, and peak resident memory sampled every 50 ms."""
-    import jupytext
-    import psutil
-    from nbclient import NotebookClient
-
-    notebook = jupytext.read(CHAPTER)
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(CHAPTER.parent)}})
-    peak = 0
-    with client.setup_kernel():
-        process = psutil.Process(client.km.provisioner.process.pid)
-        running = True
-
-        def sample():
-            nonlocal peak
-            while running:
-                with contextlib.suppress(psutil.Error):
-                    peak = max(peak, sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]))
-                time.sleep(0.05)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        start = time.perf_counter()
-        try:
-            for index, cell in enumerate(notebook.cells):
-                client.execute_cell(cell, index)
-        finally:
-            running = False
-            sampler.join()
-        seconds = time.perf_counter() - start
-    return {"vae_kernel_execute_s": seconds, "vae_kernel_peak_rss_mb": peak / 2**20}
+    """The chapter executed cell by cell in a fresh kernel: seconds, and peak resident memory."""
+    seconds, peak = run_chapter(CHAPTER)
+    return {"vae_kernel_execute_s": seconds, "vae_kernel_peak_rss_mb": peak}
 
 
 PARTS = {"seconds per generation at the chapter's defaults (replace, 1,000 rows per generation, one seed)": engine,
@@ -126,15 +92,9 @@ def main() -> None:
 
     start = time.perf_counter()
     print(f"torch {torch.__version__}, python {platform.python_version()}, {os.cpu_count()} cores")
-    recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    machine = {"cores": os.cpu_count(), "python": platform.python_version(), "date": date.today().isoformat()}
     for title, part in PARTS.items():
         print(f"\n{title}")
-        for key, value in part().items():
-            target = next((t for k, t in TARGETS.items() if key.startswith(k)), "")
-            print(f"  {key:50} {value:10.3f}   {target}")
-            recorded[key] = {"value": round(value, 4), **machine}
-    RESULTS.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
+        record(part(), TARGETS)
     print(f"\nrecorded in {RESULTS.relative_to(ROOT)} ({time.perf_counter() - start:.0f} s in all)")
 
 

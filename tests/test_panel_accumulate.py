@@ -1,11 +1,11 @@
 """The replace-versus-accumulate chapter's panel and charts, driven without a browser."""
 
-import json
 
 import numpy as np
 import pytest
 
 from collapse import theory
+from tests.panel_checks import assert_control_redraws
 from widgets import accumulate
 
 
@@ -25,14 +25,7 @@ def test_panel_draws_both_regimes_with_the_closed_forms(panel):
 @pytest.mark.parametrize("control, value", [("samples_per_generation", 50), ("dimension", 5), ("generations", 6),
                                             ("seeds", 100), ("seed", 4), ("model", "gaussian")])
 def test_every_control_changes_the_chart(panel, control, value):
-    before = json.dumps(panel.spec)
-    previous = panel.controls[control].value
-    panel.controls[control].value = value
-    try:
-        assert panel.message.value == ""
-        assert json.dumps(panel.spec) != before
-    finally:
-        panel.controls[control].value = previous
+    assert_control_redraws(panel, control, value)
 
 
 def test_the_gaussian_has_no_closed_form_curve_and_hides_the_dimension(panel):

@@ -8,7 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from collapse import ESTIMATORS, REGIME_NAMES, GaussianModel, GaussianSource, make_regime, simulate
+from collapse import ESTIMATORS, GaussianModel, GaussianSource, make_regime, simulate
 from collapse.theory import closed_form_spread
 from widgets import charts, theme
 from widgets import panel as controls
