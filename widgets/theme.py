@@ -29,7 +29,3 @@ def collapse_theme() -> alt.theme.ThemeConfig:
         }
     }
 
-
-def use() -> None:
-    """Enable the book's theme (importing this module already does; call it after another theme was enabled)."""
-    alt.theme.enable("collapse")
