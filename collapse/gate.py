@@ -49,7 +49,8 @@ def select_per_seed(take_first: np.ndarray, first, second):
 
 def true_error_name(model) -> str:
     if model.name not in TRUE_ERRORS:
-        raise ValueError(f"the gate measures a true error for {', '.join(TRUE_ERRORS)} models; got a {model.name} model.")
+        raise ValueError(f"the gate measures a true error for {', '.join(TRUE_ERRORS)} models; "
+                         f"got a {model.name} model.")
     return TRUE_ERRORS[model.name]
 
 

@@ -156,7 +156,8 @@ def test_generation_two_deploys_and_harms_as_the_closed_forms_say(validation_row
                            model=KnownSpreadGaussianModel())
     deployed = history.metric("deployed")[1] == 1
     assert proportion_within(deployed, theory.gate_deploy_probability(10, validation_rows))
-    assert proportion_within(harmful_deployments(history)[0], theory.gate_harmful_deploy_probability(10, validation_rows))
+    harmful = harmful_deployments(history)[0]
+    assert proportion_within(harmful, theory.gate_harmful_deploy_probability(10, validation_rows))
 
 
 def test_first_fit_divergence_matches_its_closed_form():
