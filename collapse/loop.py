@@ -12,6 +12,21 @@ MAX_GENERATIONS = 10_000
 MAX_SEEDS = 100_000
 
 
+def check_run(model, regime, generations, seeds, samples_per_generation, seed) -> tuple[int, int, int, int]:
+    """The settings every generational loop shares, checked: (generations, seeds, samples_per_generation, seed)."""
+    generations = check_int("generations", generations, 1, MAX_GENERATIONS)
+    seeds = check_int("seeds", seeds, 1, MAX_SEEDS)
+    samples_per_generation = check_int(
+        "samples_per_generation", samples_per_generation, model.min_rows,
+        why=f"a {model.name} model needs at least {model.min_rows} rows to fit")
+    seed = check_int("seed", seed, 0)
+    cap = getattr(regime, "cap", None)
+    if cap is not None and cap < samples_per_generation:
+        raise ValueError(f"cap must be at least samples_per_generation ({samples_per_generation:,}), so a generation "
+                         f"can train on as much as one generation produces; got {cap:,}.")
+    return generations, seeds, samples_per_generation, seed
+
+
 def simulate(model, real, regime, *, generations: int, samples_per_generation: int, seeds: int = 1,
              seed: int = 0, heldout_rows: int = 1_000, observe=None) -> History:
     """Run `seeds` independent chains of `generations` models side by side and record every model's metrics.
@@ -23,17 +38,9 @@ def simulate(model, real, regime, *, generations: int, samples_per_generation: i
     `observe(generation, params, output)`, if given, is called after each generation (for progress bars, or to keep
     samples of what the models wrote); `output` is None where the loop did not sample.
     """
-    generations = check_int("generations", generations, 1, MAX_GENERATIONS)
-    seeds = check_int("seeds", seeds, 1, MAX_SEEDS)
-    samples_per_generation = check_int(
-        "samples_per_generation", samples_per_generation, model.min_rows,
-        why=f"a {model.name} model needs at least {model.min_rows} rows to fit")
+    generations, seeds, samples_per_generation, seed = check_run(model, regime, generations, seeds,
+                                                                 samples_per_generation, seed)
     heldout_rows = check_int("heldout_rows", heldout_rows, 1)
-    seed = check_int("seed", seed, 0)
-    cap = getattr(regime, "cap", None)
-    if cap is not None and cap < samples_per_generation:
-        raise ValueError(f"cap must be at least samples_per_generation ({samples_per_generation:,}), so a generation "
-                         f"can train on as much as one generation produces; got {cap:,}.")
 
     rng = np.random.default_rng(seed)
     heldout = real.heldout(heldout_rows, rng)

@@ -125,3 +125,61 @@ def regression_error_accumulate(t, dimension: int, rows: int, noise: float = 1.0
     t = np.asarray(t)
     partial_sums = np.concatenate([[0.0], np.cumsum(1 / np.arange(1, int(t.max()) + 1) ** 2)])
     return partial_sums[t] * regression_first_error(dimension, rows, noise)
+
+
+# --- a validation gate on a Gaussian with known spread (chapter "Throw the worse models away?") --------------------
+def _gate_correlations(n: int, validation_rows: int) -> tuple[float, float, float]:
+    """Correlations of e, A = e + 2(m - v) and B = e + 2m, in units where Var e = 1 (see gate_deploy_probability)."""
+    n = check_int("n", n, 1)
+    ratio = n / check_int("validation_rows", validation_rows, 1)
+    spread_a = np.sqrt(5 + 4 * ratio)
+    return 1 / spread_a, 1 / np.sqrt(5), 5 / (np.sqrt(5) * spread_a)  # (e, A), (e, B), (A, B)
+
+
+def gate_deploy_probability(n: int, validation_rows: int) -> float:
+    """P(the generation-2 candidate is deployed), for the known-spread Gaussian under replace with a validation gate.
+
+    Real data N(0, s^2), spread known; generation 1 fits the mean m of n real rows, m ~ N(0, s^2/n); the validation
+    set of v rows has mean vbar ~ N(0, s^2/v). The candidate is the mean of n draws from N(m, s^2): c = m + e with
+    e ~ N(0, s^2/n). Its validation loss is lower iff |c - vbar| < |m - vbar|, that is iff e and A = e + 2(m - vbar)
+    have opposite signs. For two zero-mean jointly normal variables, P(opposite signs) = arccos(rho) / pi (Sheppard
+    1899). In units of s^2/n: Var e = 1, Var A = 5 + 4 n/v, Cov(e, A) = 1, so
+
+        P(deploy) = arccos(1 / sqrt(5 + 4 n / v)) / pi,
+
+    0.352 for a perfect validation set (v -> inf) and 0.392 at v = n: a smaller set deploys more candidates.
+    """
+    rho_ea, _, _ = _gate_correlations(n, validation_rows)
+    return float(np.arccos(rho_ea) / np.pi)
+
+
+def gate_harmful_deploy_probability(n: int, validation_rows: int) -> float:
+    """P(the generation-2 candidate is deployed AND is further from the truth than generation 1): same setting.
+
+    The true error, KL = c^2 / (2 s^2), rises iff |c| > |m|, iff e and B = e + 2m have the same sign; the candidate is
+    deployed iff e and A differ in sign. So this is P(A's sign is the odd one out among e, A, B). When three signs
+    are not all equal exactly one is the odd one out, and exactly two of the three pairs disagree; adding up the pair
+    events gives P(A odd) = (P(e, A differ) + P(A, B differ) - P(e, B differ)) / 2, and Sheppard's formula for each
+    pair gives
+
+        P(harmful deployment) = (arccos rho_eA + arccos rho_AB - arccos rho_eB) / (2 pi),
+
+    with Var B = 5, Cov(e, B) = 1, Cov(A, B) = 5 (units s^2/n). It is 0 for a perfect validation set (then A and B
+    coincide: the gate sees the truth) and 0.136 at v = n.
+    """
+    rho_ea, rho_eb, rho_ab = _gate_correlations(n, validation_rows)
+    return float((np.arccos(rho_ea) + np.arccos(min(rho_ab, 1.0)) - np.arccos(rho_eb)) / (2 * np.pi))
+
+
+def gaussian_fit_kl(rows: int) -> float:
+    """E[KL(N(0, 1) || N(m, s^2))] for the maximum-likelihood fit of a Gaussian to `rows` real rows.
+
+    KL = ln s + (1 + m^2) / (2 s^2) - 1/2, with m ~ N(0, 1/N) independent of N s^2 ~ chi2_{N-1}. So
+    E[ln s^2] = digamma((N-1)/2) + ln(2/N), E[1/s^2] = N / (N - 3) (N >= 4) and E[m^2] = 1/N:
+
+        E[KL] = (digamma((N-1)/2) + ln(2/N)) / 2 + (N + 1) / (2 (N - 3)) - 1/2,
+
+    0.175 at N = 10 and about 1/N for large N. The yardstick for what real rows buy when they are used for training.
+    """
+    rows = check_int("rows", rows, 4, why="the expected KL is finite only from 4 rows")
+    return float(0.5 * (digamma((rows - 1) / 2) + np.log(2 / rows)) + (rows + 1) / (2 * (rows - 3)) - 0.5)

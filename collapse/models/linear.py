@@ -68,6 +68,14 @@ class FixedDesign:
     def heldout(self, rows: int, rng: np.random.Generator) -> np.ndarray:
         return np.empty((1, 0, self.true_weights.size + 1))  # the error is measured on the weights, not on data
 
+    def validation(self, seeds: int, rows: int, rng: np.random.Generator) -> np.ndarray:
+        """Real rows at new inputs x ~ N(0, I), labelled by w*: shape (seeds, rows, d + 1).
+
+        The design holds only T inputs, all used for training; data for judging a fit must come from elsewhere."""
+        inputs = rng.standard_normal((seeds, rows, self.true_weights.size))
+        labels = inputs @ self.true_weights + self.noise * rng.standard_normal((seeds, rows))
+        return np.concatenate([inputs, labels[..., None]], axis=2)
+
 
 @dataclass(frozen=True)
 class LinearRegressionModel:
@@ -102,6 +110,13 @@ class LinearRegressionModel:
     def error(self, weights: np.ndarray) -> np.ndarray:
         """||w_hat - w*||^2 per seed."""
         return ((weights - self.world.true_weights) ** 2).sum(axis=1)
+
+    def validation_loss(self, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Mean squared prediction error on labelled rows (seeds, rows, d + 1), per seed.
+
+        On rows from `FixedDesign.validation` its expectation is sigma^2 + ||w - w*||^2: the true error, plus noise."""
+        predictions = (rows[..., :-1] @ weights[..., None])[..., 0]
+        return ((rows[..., -1] - predictions) ** 2).mean(axis=1)
 
     def describe(self, weights: np.ndarray) -> dict[str, np.ndarray]:
         return {"error": self.error(weights)}

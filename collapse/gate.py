@@ -1,0 +1,129 @@
+"""A validation gate on the generational loop: a new model is deployed only if it beats the deployed one.
+
+The reply to the article (see the project's seeds) argues that models cannot get worse, because a worse one would be
+thrown away and the better one kept. `simulate_gated` runs that policy. Generation 1 is fitted to the real sample and
+deployed. Every later generation trains a *candidate* on data chosen by a regime from the deployed model's samples
+(so that replace means "from the model in service"), scores it on a held-out real validation set, and deploys it only
+if its validation loss is strictly lower than the deployed model's; otherwise the deployed model stays.
+
+What matters is not the validation loss but the true error, measured from the parameters: KL(real || fitted) for a
+Gaussian, ||w - w*||^2 for linear regression. The gate sees the true error only through a finite validation set, drawn
+once per seed and reused every generation, as a held-out set is in practice. The "oracle" gate ranks by the true error
+itself: a validation set of infinite size.
+
+Two optional hooks extend the models' interface (`collapse.models.base`): `real.validation(seeds, rows, rng)` draws
+validation rows where fresh draws are not what a fit should be judged on (a fixed design's inputs are all training
+inputs), and `model.validation_loss(params, rows)` scores them where `score` does not look at data. Without them the
+gate uses `real.draw` and `model.score`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from collapse._checks import check_choice, check_int
+from collapse.history import History
+from collapse.loop import check_run
+from collapse.regimes import Pool
+
+GATES = ("validation", "oracle")  # rank by the validation loss, or by the true error itself
+TRUE_ERRORS = {"gaussian": "kl_from_real", "linear regression": "error"}  # model.name -> its `describe` entry
+MAX_VALIDATION_ROWS = 100_000
+MAX_VALIDATION_VALUES = 20_000_000  # seeds x validation rows held at once: 160 MB of float64 for one-number rows
+
+
+def select_per_seed(take_first: np.ndarray, first, second):
+    """Per seed, `first`'s parameters where `take_first` (seeds,) is True and `second`'s elsewhere.
+
+    Parameters are arrays shaped (seeds, ...) or dataclasses whose fields are; a dataclass is rebuilt field by field.
+    """
+    if dataclasses.is_dataclass(first):
+        return dataclasses.replace(first, **{
+            field.name: select_per_seed(take_first, getattr(first, field.name), getattr(second, field.name))
+            for field in dataclasses.fields(first)})
+    first = np.asarray(first)
+    return np.where(take_first.reshape(take_first.shape + (1,) * (first.ndim - 1)), first, second)
+
+
+def true_error_name(model) -> str:
+    if model.name not in TRUE_ERRORS:
+        raise ValueError(f"the gate measures a true error for {', '.join(TRUE_ERRORS)} models; "
+                         f"got a {model.name} model.")
+    return TRUE_ERRORS[model.name]
+
+
+def simulate_gated(model, real, regime, *, generations: int, samples_per_generation: int, validation_rows: int,
+                   seeds: int = 1, seed: int = 0, gate: str = "validation") -> History:
+    """Run `seeds` gated chains side by side; return their History.
+
+    Recorded per generation and seed: `true_error` and `validation_loss` of the deployed model (after this
+    generation's decision), `candidate_true_error` and `candidate_validation_loss` of the model trained this
+    generation, and `deployed` (1 where the candidate was deployed; generation 1 is always deployed).
+    """
+    generations, seeds, samples_per_generation, seed = check_run(model, regime, generations, seeds,
+                                                                 samples_per_generation, seed)
+    validation_rows = check_int("validation_rows", validation_rows, 1, MAX_VALIDATION_ROWS,
+                                why="the real rows set aside to judge each candidate")
+    if seeds * validation_rows > MAX_VALIDATION_VALUES:
+        raise ValueError(f"seeds x validation_rows is {seeds * validation_rows:,}; at most {MAX_VALIDATION_VALUES:,} "
+                         "validation rows are held at once. Lower the seeds or the validation rows.")
+    check_choice("gate", gate, GATES)
+    error_name = true_error_name(model)
+
+    rng = np.random.default_rng(seed)
+    validation = getattr(real, "validation", real.draw)(seeds, validation_rows, rng)
+    loss = getattr(model, "validation_loss", model.score)
+
+    def measure(params) -> tuple[np.ndarray, np.ndarray]:
+        return model.describe(params)[error_name], loss(params, validation)
+
+    pool = Pool(model, real.draw(seeds, samples_per_generation, rng), keep_old_rows=regime.keeps_old_rows,
+                capacity_blocks=generations)
+    history = History(regime=f"{regime.name}, {gate} gate", generations=generations, seeds=seeds)
+    deployed = model.fit(pool.summaries)
+    error, validation_loss = measure(deployed)
+    history.record(1, {"true_error": error, "validation_loss": validation_loss, "candidate_true_error": error,
+                       "candidate_validation_loss": validation_loss, "deployed": np.ones(seeds)})
+    for generation in range(2, generations + 1):
+        pool.add(model.sample(deployed, samples_per_generation, rng))
+        candidate = model.fit(regime.training_set(pool, real, samples_per_generation, rng))
+        candidate_error, candidate_loss = measure(candidate)
+        better = candidate_loss < validation_loss if gate == "validation" else candidate_error < error
+        deployed = select_per_seed(better, candidate, deployed)
+        # measured again from the parameters kept, so that the record checks the selection rather than repeats it
+        error, validation_loss = measure(deployed)
+        history.record(generation, {"true_error": error, "validation_loss": validation_loss,
+                                    "candidate_true_error": candidate_error,
+                                    "candidate_validation_loss": candidate_loss, "deployed": better.astype(float)})
+    return history
+
+
+def harmful_deployments(history: History) -> np.ndarray:
+    """Where a deployment raised the true error: (generations - 1, seeds) booleans, from generation 2 on."""
+    error = history.metric("true_error")
+    return (history.metric("deployed")[1:] == 1) & (error[1:] > error[:-1])
+
+
+def outcomes(history: History, late_generations: int = 10) -> dict[str, float]:
+    """What the gate did over a run, across seeds.
+
+    - `runs_made_worse`: share of runs in which some deployment raised the true error;
+    - `harmful_share`: share of deployments (after generation 1) that raised it;
+    - `deployment_rate_first`, `deployment_rate_late`: share of candidates deployed at generation 2, and over the
+      last `late_generations` generations (a stall shows as the second far below the first);
+    - `runs_better_than_first`: share of runs whose final model has a lower true error than generation 1's;
+    - `final_over_first`: mean final true error over mean generation-1 true error.
+    """
+    late_generations = check_int("late_generations", late_generations, 1, history.generations - 1,
+                                 why="the generations after the first to average the late deployment rate over")
+    harmful = harmful_deployments(history)
+    deployed = history.metric("deployed")[1:] == 1
+    error = history.metric("true_error")
+    return {"runs_made_worse": float(harmful.any(axis=0).mean()),
+            "harmful_share": float(harmful.sum() / max(deployed.sum(), 1)),
+            "deployment_rate_first": float(deployed[0].mean()),
+            "deployment_rate_late": float(deployed[-late_generations:].mean()),
+            "runs_better_than_first": float((error[-1] < error[0]).mean()),
+            "final_over_first": float(error[-1].mean() / error[0].mean())}
