@@ -41,9 +41,6 @@ def jupyter_server_command(port: int, token: str, origin: str) -> list[str]:
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.allow_origin={origin}",
         f"--ServerApp.root_dir={ROOT}", "--ServerApp.open_browser=False", "--ServerApp.log_level=WARN",
-        # jupyter_server's default ping timeout (3 x 30 s) exceeds its ping interval, which tornado
-        # corrects with a warning on every kernel connection.
-        "--ServerApp.websocket_ping_timeout=30000",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI often run as root

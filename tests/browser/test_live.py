@@ -83,6 +83,9 @@ def test_live_code_asks_binder_by_default(browser_page, base_url):
     repository = urlsplit(config["repository"]["url"]).path.strip("/")
     hub = urlsplit(config["launch_buttons"]["binderhub_url"]).hostname
     page = open_page(browser_page, base_url, PANEL_PAGE)
+    thebe_config = page.evaluate(
+        """() => Function(`return (${document.querySelector("script[type='text/x-thebe-config']").textContent})`)()""")
+    assert thebe_config["kernelOptions"]["kernelName"] == "python3", "thebe 0.9 would ask Binder for a kernel 'python'"
     with page.expect_request(lambda request: urlsplit(request.url).hostname == hub) as binder:
         press_live_code(page)  # the request is aborted (conftest lets nothing leave 127.0.0.1)
     assert urlsplit(binder.value.url).path.startswith(f"/build/gh/{repository}/{config['repository']['branch']}")
