@@ -29,7 +29,6 @@
     return saved && JSON.parse(saved);
   };
   const server = localServer();
-  if (server) document.documentElement.dataset.liveServer = "local";
 
   // thebe fetches require.js from a CDN before it renders a widget: serve the vendored copy instead.
   const THEBE_REQUIREJS = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js";
