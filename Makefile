@@ -1,14 +1,15 @@
-# The book's two everyday commands (see README.md):
+# The book's everyday commands (see README.md):
 #   make book   set up .venv, build the book with every chapter executed  -> _build/html/index.html
 #   make test   set up .venv with the test tools, run the whole test suite (builds the book as part of it)
-# Both create their own virtual environment from the pinned requirements; nothing else is assumed installed.
+#   make live   build, then serve the book with "Live Code" running on a local Jupyter server (prints the address)
+# They create their own virtual environment from the pinned requirements; nothing else is assumed installed.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: book serve test benchmark corpus vendor-verify clean
+.PHONY: book serve live test benchmark corpus vendor-verify clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,10 @@ book: $(VENV)/.installed-book corpus
 serve: book
 	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
+
+# Two servers on 127.0.0.1 (the book on PORT, jupyter server with a random token on a free port); Ctrl-C stops both.
+live: book
+	$(BIN)/python scripts/live_book.py --port $(PORT)
 
 test: $(VENV)/.installed-test corpus
 	$(BIN)/python -m pytest

@@ -1,6 +1,7 @@
 """Sphinx extension: make the book's pages load nothing from other hosts, without console errors."""
 
 import json
+import re
 
 from docutils import nodes
 
@@ -43,15 +44,30 @@ def _fix_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = scripts  # a new list: the builder's own list is shared by all pages
 
 
-def _thebe_without_mathjax2(app, doctree, docname):
-    # thebe 0.9 loads MathJax 2 from a CDN when it starts, over the page's MathJax 3.
+def _thebe_config_for_thebe_09(app, doctree, docname):
+    """Fit sphinx-thebe's page config (written for thebe 0.8) to the vendored thebe 0.9.
+
+    thebe 0.9 loads MathJax 2 from a CDN when it starts, over the page's MathJax 3, unless `mathjaxUrl` is empty; it
+    reads the kernel's name from `kernelOptions.kernelName`, not `name`, falling back to "python", a kernel that
+    Binder does not have; and sphinx-thebe leaves out the BinderHub of `launch_buttons.binderhub_url` (thebe's
+    default is mybinder.org). book_assets/static/live-code.js switches this config to a local server on request.
+    """
+    hub = app.config.html_theme_options.get("launch_buttons", {}).get("binderhub_url")
     for node in doctree.findall(nodes.raw):
-        if "text/x-thebe-config" in node.astext():
-            node[0] = nodes.Text(node.astext().replace("requestKernel: true,", 'requestKernel: true, mathjaxUrl: "",', 1))
+        config = node.astext()
+        if "text/x-thebe-config" in config:
+            config = config.replace("requestKernel: true,", 'requestKernel: true, mathjaxUrl: "",', 1)
+            config = re.sub(r"(kernelOptions: \{\s*)name:", r"\1kernelName:", config, count=1)
+            if hub:
+                config = config.replace("binderOptions: {", f"binderOptions: {{ binderUrl: {json.dumps(hub)},", 1)
+            node[0] = nodes.Text(config)
 
 
 def setup(app):
     app.connect("builder-inited", _add_vega_debug)
-    app.connect("doctree-resolved", _thebe_without_mathjax2, priority=900)  # after sphinx-thebe's
+    # Live Code: Binder by default, a local Jupyter server on request (see the script's header).
+    app.add_js_file("live-code.js")
+    app.add_css_file("live-code.css")
+    app.connect("doctree-resolved", _thebe_config_for_thebe_09, priority=900)  # after sphinx-thebe's
     app.connect("html-page-context", _fix_scripts, priority=900)  # after per-page additions
     return {"parallel_read_safe": True, "parallel_write_safe": True}
