@@ -1,14 +1,15 @@
 # The book's two everyday commands (see README.md):
 #   make book   set up .venv, build the book with every chapter executed  -> _build/html/index.html
 #   make test   set up .venv with the test tools, run the whole test suite (builds the book as part of it)
-# Both create their own virtual environment from the pinned requirements; nothing else is assumed installed.
+#   make student  the same book with every solution removed                  -> _build/student/_build/html
+# All create their own virtual environment from the pinned requirements; nothing else is assumed installed.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: book serve test benchmark corpus vendor-verify clean
+.PHONY: book student serve test benchmark corpus vendor-verify clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,11 @@ book: $(VENV)/.installed-book corpus
 	$(BIN)/python scripts/vendor_assets.py verify
 	$(BIN)/python scripts/build_book.py
 	@echo "Open _build/html/index.html, or run: make serve"
+
+student: $(VENV)/.installed-book corpus
+	$(BIN)/python scripts/vendor_assets.py verify
+	$(BIN)/python scripts/build_book.py --student
+	@echo "The student edition: _build/student/_build/html/index.html"
 
 serve: book
 	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
