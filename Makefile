@@ -9,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: book student serve test benchmark corpus vendor-verify clean
+.PHONY: book student notebooks serve test benchmark corpus vendor-verify clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ student: $(VENV)/.installed-book corpus
 	$(BIN)/python scripts/vendor_assets.py verify
 	$(BIN)/python scripts/build_book.py --student
 	@echo "The student edition: _build/student/_build/html/index.html"
+
+# notebooks/*.ipynb, regenerated from the chapters (commit them; tests/test_notebooks.py fails when they are stale).
+notebooks: $(VENV)/.installed-book
+	$(BIN)/python scripts/make_notebooks.py
 
 serve: book
 	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
