@@ -35,7 +35,9 @@ def student_arguments() -> list[str]:
     built into its own folder but executed from, and into, the full edition's cache."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config.setdefault("execute", {})["cache"] = str(BUILD / ".jupyter_cache")
-    settings = config.setdefault("sphinx", {}).setdefault("config", {})
+    extensions = config["sphinx"].get("local_extensions", {})
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / path) for name, path in extensions.items()}
+    settings = config["sphinx"].setdefault("config", {})
     settings["student_edition"] = True
     settings["html_copy_source"] = False  # the page sources hold the solutions
     STUDENT.mkdir(parents=True, exist_ok=True)
