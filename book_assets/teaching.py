@@ -130,7 +130,9 @@ class RemoveSolutions(SphinxTransform):
 
 
 def _use_generated_notebooks(app, pagename, templatename, context, doctree):
-    """Point the Colab and JupyterHub buttons, and the .ipynb download, at notebooks/<chapter>.ipynb."""
+    """Point the Binder, Colab and JupyterHub buttons, and the .ipynb download, at notebooks/<chapter>.ipynb.
+
+    (Binder could open the MyST source through jupytext, but Notebook 7 opens a .md file in its text editor.)"""
     root = Path(app.srcdir)
     notebook = root / NOTEBOOK_FOLDER / f"{Path(pagename).name}.ipynb"
     source = context.get("sourcename", "").removesuffix(".txt")  # e.g. chapters/capped.md
@@ -141,7 +143,7 @@ def _use_generated_notebooks(app, pagename, templatename, context, doctree):
                                 if button.get("label") not in ("download-notebook-button", "download-source-button")]
         if notebook.is_file() and source and group.get("label") == "launch-buttons":
             for button in group["buttons"]:
-                if button.get("text") in ("Colab", "JupyterHub"):
+                if button.get("text") in ("Binder", "Colab", "JupyterHub"):
                     button["url"] = button["url"].replace(source, f"{NOTEBOOK_FOLDER}/{notebook.name}")
     if downloaded.is_file():
         if app.config.student_edition:

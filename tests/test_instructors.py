@@ -70,6 +70,8 @@ def test_launch_and_download_use_the_generated_notebook(built_book, chapter):
     links = [unescape(unquote(link)) for link in re.findall(r'href="([^"]+)"', html)]
     colab = [link for link in links if link.startswith("https://colab.research.google.com/")]
     hub = [link for link in links if "/hub/user-redirect/git-pull?" in link]
+    binder = [link for link in links if link.startswith("https://mybinder.org/v2/")]
+    assert binder and all(link.endswith(f"?urlpath=tree/notebooks/{stem}.ipynb") for link in binder), binder
     assert colab and all(link.endswith(f"/notebooks/{stem}.ipynb") for link in colab), colab
     assert hub and all(f"/notebooks/{stem}.ipynb" in link for link in hub), hub
     downloaded = built_book.html / "_sources" / f"{chapter.docname}.ipynb"
