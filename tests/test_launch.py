@@ -50,7 +50,7 @@ def test_repo2docker_builds_from_binder_folder(dockerfile):
     assert 'pip install --no-cache-dir -r "requirements.txt"' not in dockerfile  # the root file is not read directly
     assert "Building conda environment for python=3.11" in dockerfile  # from binder/runtime.txt
     # The requirements include ../requirements.txt and its `-e .`, so the whole repository is copied first.
-    assert dockerfile.index("COPY --chown=") < dockerfile.index('-r "binder/requirements.txt"')
+    assert dockerfile.index(" src/ ${REPO_DIR}/") < dockerfile.index('-r "binder/requirements.txt"')
     assert dockerfile.index('-r "binder/requirements.txt"') < dockerfile.index("./binder/postBuild")
 
 
