@@ -2,14 +2,15 @@
 #   make book   set up .venv, build the book with every chapter executed  -> _build/html/index.html
 #   make test   set up .venv with the test tools, run the whole test suite (builds the book as part of it)
 #   make live   build, then serve the book with "Live Code" running on a local Jupyter server (prints the address)
-# They create their own virtual environment from the pinned requirements; nothing else is assumed installed.
+#   make student  the same book with every solution removed                  -> _build/student/_build/html
+# All create their own virtual environment from the pinned requirements; nothing else is assumed installed.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: book serve live test benchmark corpus vendor-verify clean
+.PHONY: book student notebooks serve live test benchmark corpus vendor-verify clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,15 @@ book: $(VENV)/.installed-book corpus
 	$(BIN)/python scripts/vendor_assets.py verify
 	$(BIN)/python scripts/build_book.py
 	@echo "Open _build/html/index.html, or run: make serve"
+
+student: $(VENV)/.installed-book corpus
+	$(BIN)/python scripts/vendor_assets.py verify
+	$(BIN)/python scripts/build_book.py --student
+	@echo "The student edition: _build/student/_build/html/index.html"
+
+# notebooks/*.ipynb, regenerated from the chapters (commit them; tests/test_notebooks.py fails when they are stale).
+notebooks: $(VENV)/.installed-book
+	$(BIN)/python scripts/make_notebooks.py
 
 serve: book
 	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
