@@ -64,14 +64,14 @@ def median_change(values: np.ndarray) -> np.ndarray:
     return np.median(values - values[:1], axis=1)
 
 
-def median_change_standard_error(values: np.ndarray, resamples: int = 400, seed: int = 0) -> np.ndarray:
-    """Bootstrap standard error of `median_change`, per generation: the seeds are resampled with replacement."""
+def median_change_standard_error(values: np.ndarray, generation: int, resamples: int = 400,
+                                 seed: int = 0) -> float:
+    """Bootstrap standard error of `median_change` at one generation (1-based): the seeds resampled with replacement."""
     values = np.asarray(values, dtype=float)
-    changes = values - values[:1]
-    seeds = changes.shape[1]
-    picks = np.random.default_rng(seed).integers(0, seeds, size=(check_int("resamples", resamples, 2), seeds))
-    medians = np.median(changes[:, picks], axis=2)  # (generations, resamples)
-    return medians.std(axis=1, ddof=1)
+    changes = values[generation - 1] - values[0]
+    picks = np.random.default_rng(seed).integers(0, changes.size, size=(check_int("resamples", resamples, 2),
+                                                                          changes.size))
+    return float(np.median(changes[picks], axis=1).std(ddof=1))
 
 
 def first_reaction(values: np.ndarray, standard_errors: float = 5.0, relative: float | None = None,
@@ -86,11 +86,13 @@ def first_reaction(values: np.ndarray, standard_errors: float = 5.0, relative: f
     if values.ndim != 2 or values.shape[0] < 2 or values.shape[1] < 2:
         raise ValueError(f"values must be shaped (generations, seeds) with at least 2 of each; got {values.shape}.")
     change = np.abs(median_change(values))
-    if relative is None:
-        threshold = check_positive("standard_errors", standard_errors) * median_change_standard_error(values, seed=seed)
+    if relative is not None:
+        later = np.flatnonzero(change[1:] >= check_positive("relative", relative) * abs(np.median(values[0])))
+        return int(later[0]) + 2 if later.size else None
+    check_positive("standard_errors", standard_errors)
+    for generation in range(2, values.shape[0] + 1):  # generation by generation: the bootstrap is the costly part
         # a change with no noise at all (every seed moved alike) still has to be a change
-        stands_out = (change > threshold) & (change > 0)
-    else:
-        stands_out = change >= check_positive("relative", relative) * abs(np.median(values[0]))
-    later = np.flatnonzero(stands_out[1:])
-    return int(later[0]) + 2 if later.size else None
+        if change[generation - 1] > 0 and \
+                change[generation - 1] > standard_errors * median_change_standard_error(values, generation, seed=seed):
+            return generation
+    return None

@@ -149,7 +149,8 @@ def fixation_time_diffusion(probabilities, n: int) -> float:
     """
     p = np.asarray(probabilities, dtype=float)
     if p.ndim != 1 or p.size < 2 or (p < 0).any() or not np.isclose(p.sum(), 1.0):
-        raise ValueError(f"probabilities must be at least 2 non-negative numbers that add up to 1; got {probabilities!r}.")
+        raise ValueError(f"probabilities must be at least 2 non-negative numbers that add up to 1; "
+                         f"got {probabilities!r}.")
     n = check_int("n", n, 1)
     remaining = 1 - p[p < 1]
     return float(-2 * n * np.sum(remaining * np.log(remaining)))

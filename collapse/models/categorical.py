@@ -69,7 +69,8 @@ class CategoricalModel:
     def log_loss(self, params: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Mean negative log-probability, in nats, of each seed's rows (or of one set of rows shared by every seed)
         under the fit smoothed by `pseudo_count`."""
-        smoothed = (params + self.pseudo_count) / (params.sum(axis=1, keepdims=True) + self.pseudo_count * self.outcomes)
+        total = params.sum(axis=1, keepdims=True) + self.pseudo_count * self.outcomes
+        smoothed = (params + self.pseudo_count) / total
         return -(self.summarise(rows) * np.log(smoothed)).sum(axis=1) / rows.shape[1]
 
     def score(self, params: np.ndarray, heldout: np.ndarray) -> np.ndarray:
