@@ -53,6 +53,10 @@ def test_relative_table_divides_the_median_by_generation_one():
     assert table[table.generation == 2]["relative"].tolist() == [0.25] * len(names)
 
 
+def test_every_metric_of_a_model_gets_its_own_colour():
+    assert max(len(choice.metrics) for choice in measuring.MODELS.values()) <= len(measuring.METRIC_COLOURS)
+
+
 def test_stored_vae_runs_give_coverage_metrics():
     measured = measuring.run("vae", *measuring.STATIC_SETTINGS["vae"])
     assert measured["classes_covered"].shape == (10, 8)

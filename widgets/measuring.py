@@ -54,7 +54,6 @@ MODELS = {
         Metric("heldout_loss", "loss on held-out real plays", LOSS),
         Metric("self_cross_entropy", "loss on its own writing", LOSS),
         Metric("distinct_2", "distinct-2", DIVERSITY),
-        Metric("distinct_3", "distinct-3", DIVERSITY),
         Metric("type_token_ratio", "type-token ratio", DIVERSITY),
         Metric("unigram_entropy_bits", "unigram entropy", DIVERSITY),
         Metric("vocabulary", "vocabulary", DIVERSITY))),
@@ -150,6 +149,10 @@ def reactions_html(table: pd.DataFrame) -> str:
 
 # --- charts -------------------------------------------------------------------------------------------------------
 Y_CAP = 2.0  # values above twice generation 1's are drawn at the top edge (held-out losses can explode)
+GENERATION = alt.X("generation:Q", title="generation", scale=alt.Scale(nice=False), axis=alt.Axis(format="d"))
+# The first six Okabe-Ito colours (one per metric of a model): the yellow is faint on a light page, the black
+# invisible on a dark one
+METRIC_COLOURS = theme.OKABE_ITO[:6]
 
 
 def relative_lines(data, keep: str | None = None, legend_columns: int = 2) -> alt.Chart:
@@ -157,12 +160,13 @@ def relative_lines(data, keep: str | None = None, legend_columns: int = 2) -> al
     chart = alt.Chart(data)
     chart = chart.transform_filter(keep) if keep else chart
     return chart.mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2, clip=True).encode(
-        x=charts.GENERATION,
+        x=GENERATION,
         y=alt.Y("relative:Q", title="typical run ÷ generation 1", scale=alt.Scale(domain=[0, Y_CAP], clamp=True)),
-        color=alt.Color("metric:N", title=None, scale=alt.Scale(range=theme.OKABE_ITO),
+        color=alt.Color("metric:N", title=None, scale=alt.Scale(range=METRIC_COLOURS),
                         legend=alt.Legend(columns=legend_columns, labelLimit=260)),
         strokeDash=alt.StrokeDash("kind:N", title=None, scale=alt.Scale(domain=[LOSS, DIVERSITY],
-                                                                        range=[[6, 3], [1, 0]])),
+                                                                        range=[[6, 3], [1, 0]]),
+                                  legend=alt.Legend(symbolType="stroke", symbolStrokeColor=theme.NEUTRAL)),
         tooltip=[alt.Tooltip("metric:N"), alt.Tooltip("generation:Q"),
                  alt.Tooltip("value:Q", format=".4g", title="median over seeds"),
                  alt.Tooltip("relative:Q", format=".3f", title="÷ generation 1")])
@@ -286,9 +290,9 @@ def static_chart(grid: pd.DataFrame) -> alt.LayerChart:
     keep = "datum.model == model"
     marked = alt.Chart(grid).transform_filter(f"{keep} && datum.generation == generation")
     points = marked.mark_point(size=60, filled=True, color=theme.NEUTRAL).encode(
-        x=charts.GENERATION, y=alt.Y("relative:Q", scale=alt.Scale(domain=[0, Y_CAP], clamp=True)))
+        x=GENERATION, y=alt.Y("relative:Q", scale=alt.Scale(domain=[0, Y_CAP], clamp=True)))
     labels = marked.mark_text(align="left", dx=6, fontSize=10, color=theme.NEUTRAL).encode(
-        x=charts.GENERATION, y=alt.Y("relative:Q", scale=alt.Scale(domain=[0, Y_CAP], clamp=True)),
+        x=GENERATION, y=alt.Y("relative:Q", scale=alt.Scale(domain=[0, Y_CAP], clamp=True)),
         text=alt.Text("relative:Q", format=".2f"))
     rule = alt.Chart(pd.DataFrame({"at": [0]})).mark_rule(color=theme.NEUTRAL, strokeDash=[2, 3]).encode(
         x=alt.datum(alt.expr(generation.name), type="quantitative"))
