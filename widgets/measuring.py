@@ -166,7 +166,7 @@ def relative_lines(data, keep: str | None = None, legend_columns: int = 2) -> al
                         legend=alt.Legend(columns=legend_columns, labelLimit=260)),
         strokeDash=alt.StrokeDash("kind:N", title=None, scale=alt.Scale(domain=[LOSS, DIVERSITY],
                                                                         range=[[6, 3], [1, 0]]),
-                                  legend=alt.Legend(symbolType="stroke", symbolStrokeColor=theme.NEUTRAL)),
+                                  legend=None),  # the titles say it: a second legend would not fit beside the first
         tooltip=[alt.Tooltip("metric:N"), alt.Tooltip("generation:Q"),
                  alt.Tooltip("value:Q", format=".4g", title="median over seeds"),
                  alt.Tooltip("relative:Q", format=".3f", title="÷ generation 1")])
@@ -218,8 +218,9 @@ def chart(model="text", tokens_per_generation=5_000, samples_per_generation=100,
     measured = run(model, size, generations, seeds, seed)
     table = relative_table(model, measured)
     table = table[table.kind.isin(SHOWN[shown])]
+    choice = MODELS[model]
     return live_template().fill({"relative": table}, titles={
-        (): f"{MODELS[model].label}: {size:,} {MODELS[model].unit} a generation, {seeds} seeds, replace"})
+        (): f"{choice.label}: {size:,} {choice.unit} a generation, {seeds} seeds, replace; losses dashed"})
 
 
 def caption(model="text", tokens_per_generation=5_000, samples_per_generation=100, generations=10, seeds=4,
