@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from collapse._checks import check_int
+from collapse.metrics import type_token_ratio, unigram_entropy_bits
 from collapse.text import END_OF_LINE
 
 MAX_ORDER = 4
@@ -269,8 +270,13 @@ class NgramModel:
         return np.bincount(top.keys % self.base, weights=top.counts, minlength=self.vocabulary_size)
 
     def describe_output(self, params: list[NgramTables], rows: np.ndarray) -> dict[str, np.ndarray]:
-        """Diversity of what the model wrote (distinct-1/2/3) and its own cross-entropy on it."""
+        """Diversity of what the model wrote (distinct-1/2/3; the type-token ratio and unigram entropy of its words)
+        and its own cross-entropy on it."""
         measures = {f"distinct_{n}": np.array([distinct_n(seed_rows, n) for seed_rows in rows]) for n in (1, 2, 3)}
+        # words only: every passage has many line ends, which would count as one frequent "word"
+        words = [seed_rows[seed_rows != END_OF_LINE] for seed_rows in rows]
+        measures["type_token_ratio"] = np.array([type_token_ratio(w) if w.size else np.nan for w in words])
+        measures["unigram_entropy_bits"] = np.array([unigram_entropy_bits(w) if w.size else np.nan for w in words])
         measures["self_cross_entropy"] = np.array([self.cross_entropy(t, r) for t, r in zip(params, rows)])
         return measures
 
