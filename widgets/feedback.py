@@ -18,8 +18,8 @@ from widgets.markov import TOKENS_PER_ROW, rare_words
 from widgets.panel import Panel
 
 MODELS = {"gaussian": "Gaussian, n = 10", "markov": "Markov text, order 2"}
-DISTANCES = {"gaussian": ("kl_from_real", "KL from the original distribution (nats)"),
-             "markov": ("heldout_loss", "bits per token on the original plays")}
+DISTANCES = {"gaussian": ("kl_from_real", "KL from the original (nats)"),
+             "markov": ("heldout_loss", "bits/token, original plays")}
 REMEDY_LABELS = {"fresh-crawl": "fresh crawl each generation", "accumulate-human": "accumulate human-written data",
                  "accumulate-everything": "accumulate everything, model output too"}
 GAUSSIAN_SAMPLES = 10  # rows per generation: the Gaussian of the earlier chapters
@@ -30,6 +30,7 @@ MAX_MARKOV_GENERATIONS = 15  # a text generation takes about a tenth of a second
 CLEAN, ADOPTING = "clean world (a = 0)", "people copy the models"
 WORLD_COLOURS = alt.Scale(domain=[CLEAN, ADOPTING], range=[theme.NEUTRAL, theme.OKABE_ITO[5]])
 SHARE_SERIES = ["latest fresh block", "all human data so far"]
+PANE_WIDTH = theme.WIDTH - 20  # two panes with their axis titles side by side fit the text column
 SHARE_COLOURS = alt.Scale(domain=SHARE_SERIES, range=[theme.OKABE_ITO[0], theme.OKABE_ITO[2]])
 
 
@@ -93,7 +94,7 @@ def distance_layer(data, title: str) -> alt.Chart:
 def share_layers(data) -> list[alt.Chart]:
     base = alt.Chart(data).encode(x=charts.GENERATION, color=alt.Color("series:N", scale=SHARE_COLOURS, title=None))
     simulated = base.mark_line(strokeWidth=2.5).encode(
-        y=alt.Y("simulated:Q", title="share of human data copied from models", axis=alt.Axis(format="%"),
+        y=alt.Y("simulated:Q", title="copied from models", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
         tooltip=["series:N", "generation:Q", alt.Tooltip("simulated:Q", format=".1%"),
                  alt.Tooltip("closed_form:Q", format=".1%", title="closed form")])
@@ -110,8 +111,8 @@ DESCRIPTION = ("Left: how far the models are from the original human data, gener
 
 @functools.cache
 def live_template() -> charts.Template:
-    left = distance_layer(alt.NamedData("distance"), "distance").properties(title="distance")
-    right = alt.layer(*share_layers(alt.NamedData("shares"))).properties(title="copied share")
+    left = distance_layer(alt.NamedData("distance"), "distance").properties(title="distance", width=PANE_WIDTH)
+    right = alt.layer(*share_layers(alt.NamedData("shares"))).properties(title="copied share", width=PANE_WIDTH)
     return charts.Template(alt.hconcat(left, right).resolve_scale(color="independent").properties(
         description=DESCRIPTION))
 
@@ -124,8 +125,8 @@ def chart(model="gaussian", adoption=0.3, remedy="accumulate-human", generations
     last = distances[distances.generation == generations].set_index("world")["distance"]
     return live_template().fill({"distance": distances, "shares": shares}, titles={
         ("hconcat", 0, "encoding", "y"): DISTANCES[model][1],
-        ("hconcat", 0): f"{REMEDY_LABELS[remedy]}: {last[ADOPTING]:.3g} vs {last[CLEAN]:.3g} clean",
-        ("hconcat", 1): f"a = {adoption:.2f}: copied share of the human data"})
+        ("hconcat", 0): f"at the end: {last[ADOPTING]:.3g} (clean: {last[CLEAN]:.3g})",
+        ("hconcat", 1): f"a = {adoption:.2f}: share of human data copied"})
 
 
 def panel(**overrides) -> Panel:
@@ -176,9 +177,9 @@ def static_chart(grid: pd.DataFrame, shares: pd.DataFrame) -> alt.HConcatChart:
     worlds = grid.assign(world=np.where(grid.adoption == 0, CLEAN, ADOPTING))
     # the clean curve is drawn at every adoption rate; the other only at the chosen one
     keep = "datum.model == model && datum.remedy == remedy && (datum.adoption == 0 || datum.adoption == adoption)"
-    left = distance_layer(worlds, "distance from the original (log scale)").transform_filter(keep).properties(
-        title="Gaussian: KL (nats); Markov: held-out bits per token")
+    left = distance_layer(worlds, "KL (nats) or bits per token").transform_filter(keep).properties(
+        title="distance from the original", width=PANE_WIDTH)
     right = alt.layer(*[layer.transform_filter("datum.adoption == adoption") for layer in share_layers(shares)]
-                      ).properties(title="copied share of the human data")
+                      ).properties(title="share of human data copied", width=PANE_WIDTH)
     return alt.hconcat(left, right).resolve_scale(color="independent").add_params(model, remedy, adoption).properties(
         description=DESCRIPTION)
