@@ -128,25 +128,17 @@ def make_remedy(name: str):
 
 
 def run_feedback(model, true_source, *, adoption: float, remedy: str, generations: int, samples_per_generation: int,
-                 seeds: int = 1, seed: int = 0, heldout_rows: int = 1_000, observe=None) -> History:
+                 seeds: int = 1, seed: int = 0, heldout_rows: int = 1_000) -> History:
     """Run the loop with human writing that drifts towards the models; returns the History of `simulate` plus
     two metrics per generation t and seed:
 
     - "fresh_model_share": the share of the human block drawn for generation t (from H_t) that copies a model;
     - "human_pool_model_share": the same share over every human block gathered up to generation t.
-
-    `observe(generation, params, output)`, if given, is called after each generation, as in `simulate`.
     """
     world = FeedbackSource(true_source, model, adoption)
-
-    def watch(generation, params, output):
-        world.observe(generation, params, output)
-        if observe:
-            observe(generation, params, output)
-
     history = simulate(model, world, make_remedy(remedy), generations=generations,
                        samples_per_generation=samples_per_generation, seeds=seeds, seed=seed,
-                       heldout_rows=heldout_rows, observe=watch)
+                       heldout_rows=heldout_rows, observe=world.observe)
     shares = np.array(world.model_shares[:generations])  # draw t - 1 is the block of generation t (equal sizes)
     pooled = np.cumsum(shares, axis=0) / np.arange(1, generations + 1)[:, None]
     for generation in range(1, generations + 1):
