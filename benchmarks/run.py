@@ -112,6 +112,18 @@ def panel() -> dict:
             def measuring_redraw():
                 view.controls["seed"].value = fresh_seeds.pop()
             figures[f"measuring_panel_redraw_default_s[{model}]"] = median_seconds(measuring_redraw, 7)
+
+    from widgets import feedback
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        view = feedback.panel()
+        def feedback_redraw():  # a new seed: both runs, the adopting and the clean one, are re-run
+            view.controls["seed"].value += 1
+        figures["feedback_panel_redraw_default_s[gaussian]"] = median_seconds(feedback_redraw, 10)
+        view.controls["generations"].value = 10
+        view.controls["model"].value = "markov"
+        figures["feedback_panel_redraw_default_s[markov, 10 generations]"] = median_seconds(feedback_redraw, 3)
+    figures["feedback_static_grid_s"] = median_seconds(lambda: feedback.static_grid(seed=1), 1)
     return figures
 
 
@@ -151,6 +163,8 @@ TARGETS = {  # from the issues: printed beside the figures, never asserted
     "measuring_panel_redraw_default_s[text]": "< 1 s",
     "measuring_panel_redraw_default_s[gaussian]": "< 0.2 s",
     "measuring_panel_redraw_default_s[categorical]": "< 0.2 s",
+    "feedback_panel_redraw_default_s[gaussian]": "< 0.2 s",
+    "feedback_panel_redraw_default_s[markov": "< 1 s",
     "book_build_clean_cache_s": "< 120 s",
     "kernel_peak_rss_mb": "< 1024 MB",
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, polygamma
 
-from collapse._checks import check_choice, check_int
+from collapse._checks import check_choice, check_fraction, check_int
 from collapse.models.gaussian import ESTIMATORS
 
 
@@ -212,3 +212,47 @@ def fixation_time_diffusion(probabilities, n: int) -> float:
     n = check_int("n", n, 1)
     remaining = 1 - p[p < 1]
     return float(-2 * n * np.sum(remaining * np.log(remaining)))
+
+
+# --- a human-AI feedback loop: human writing drifts towards the models (collapse/feedback.py) ----------------------
+# H_1 is the true distribution and H_{t+1} = (1 - a) H_t + a M_t, with adoption rate a and M_t generation t's model.
+# The loop and the remedies are the book's own (chapter "Reality is a moving target"), built on the article's remark
+# that people copy model output; the derivations below use only the mixture weights and the moments of a mixture.
+def feedback_fresh_share(t, adoption: float):
+    """Expected share of the human block drawn at generation t (from H_t) that copies some model: 1 - (1 - a)^(t-1).
+
+    Unrolling the recursion, H_t keeps weight (1 - a)^(t-1) on the true distribution; the rest is on models 1..t-1.
+    """
+    adoption = check_fraction("adoption", adoption)
+    return 1 - (1 - adoption) ** (np.asarray(t, dtype=float) - 1)
+
+
+def feedback_pool_share(t, adoption: float):
+    """Expected share of copied rows among the t equal human blocks gathered by generation t (from H_1, ..., H_t).
+
+    The average of 1 - (1 - a)^(s-1) over s = 1..t: a geometric sum, 1 - (1 - (1 - a)^t) / (a t); 0 when a = 0.
+    """
+    adoption = check_fraction("adoption", adoption)
+    t = np.asarray(t, dtype=float)
+    if adoption == 0:
+        return np.zeros_like(t)
+    return 1 - (1 - (1 - adoption) ** t) / (adoption * t)
+
+
+def feedback_fresh_crawl_moments(t, n: int, adoption: float, s0: float = 1.0) -> dict[str, np.ndarray]:
+    """Gaussian, MLE fit to a fresh crawl of n rows of H_t each generation: expected moments at generation t.
+
+    Let m_t and V_t be the mean and variance of H_t (H_t is a mixture, not a Gaussian; only its moments matter). Given
+    H_t, the fit has E[mu_t] = m_t, E[(mu_t - m_t)^2] = V_t / n and E[s_t^2] = (n - 1) V_t / n. The variance of the
+    mixture (1 - a) H_t + a M_t is (1 - a) V_t + a s_t^2 + a (1 - a) (mu_t - m_t)^2, so
+        E[V_{t+1}] = (1 - a^2 / n) E[V_t]      and      E[m_{t+1}^2] = E[m_t^2] + a^2 E[V_t] / n:
+    human writing loses spread geometrically, a^2 / n per generation, while its mean wanders (E[m^2 + V] is
+    conserved). At a = 1 this is the replace loop of Shumailov et al. (2023, arXiv:2305.17493).
+    Returns E[V_t] ("human variance"), E[s_t^2] ("model variance") and E[(mu_t - mu_0)^2] ("model mean drift").
+    """
+    n = check_int("n", n, 2)
+    adoption = check_fraction("adoption", adoption)
+    human_variance = s0**2 * (1 - adoption**2 / n) ** (np.asarray(t, dtype=float) - 1)
+    return {"human variance": human_variance,
+            "model variance": (n - 1) / n * human_variance,
+            "model mean drift": s0**2 - (1 - 1 / n) * human_variance}

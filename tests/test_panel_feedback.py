@@ -1,0 +1,58 @@
+"""The feedback-loop chapter's panel and static chart, driven without a browser."""
+
+import pytest
+
+from tests.panel_checks import assert_control_redraws
+from widgets import feedback
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return feedback.panel(generations=12, seeds=50)
+
+
+def test_panel_draws_both_worlds_and_both_shares(panel):
+    assert panel.message.value == ""
+    assert {row["world"] for row in panel.spec["datasets"]["distance"]} == {feedback.CLEAN, feedback.ADOPTING}
+    assert {row["series"] for row in panel.spec["datasets"]["shares"]} == set(feedback.SHARE_SERIES)
+
+
+@pytest.mark.parametrize("control, value", [("adoption", 0.8), ("remedy", "fresh-crawl"), ("generations", 8),
+                                            ("seeds", 100), ("seed", 3), ("model", "markov")])
+def test_every_control_changes_the_chart(panel, control, value):
+    assert_control_redraws(panel, control, value)
+
+
+def test_too_large_runs_show_a_message(panel):
+    panel.controls["seeds"].value = 2_000
+    panel.controls["generations"].value = 200
+    try:
+        assert "too large for the panel" in panel.message.value
+    finally:
+        panel.controls["generations"].value = 12
+        panel.controls["seeds"].value = 50
+    assert panel.message.value == ""
+
+
+def test_long_markov_runs_show_a_message(panel):
+    panel.controls["generations"].value = 40
+    panel.controls["model"].value = "markov"
+    try:
+        assert "at most 15 generations" in panel.message.value
+    finally:
+        panel.controls["model"].value = "gaussian"
+        panel.controls["generations"].value = 12
+    assert panel.message.value == ""
+
+
+def test_static_chart_binds_model_remedy_and_adoption():
+    grid, shares = feedback.static_grid(sizes={"gaussian": dict(generations=4, seeds=20),
+                                               "markov": dict(generations=2, seeds=1)})
+    spec = feedback.static_chart(grid, shares).to_dict()
+    assert {p["name"] for p in spec["params"]} == {"model", "remedy", "adoption"}
+    assert spec["description"]
+    for model in feedback.MODELS:
+        rows = grid[grid.model == model]
+        assert set(rows["remedy"]) == set(feedback.REMEDY_LABELS)
+        assert set(rows["adoption"]) == set(feedback.STATIC_ADOPTIONS)
+    assert set(shares["adoption"]) == set(feedback.STATIC_ADOPTIONS)
