@@ -47,11 +47,10 @@ def comparison(domain: str, budget_tokens: int | None, order: int = 2, seeds: in
     return table
 
 
-def advantage(table: pd.DataFrame, domain: str, rival: str = "general, same budget",
-              model: str = "specialist") -> float:
-    """How many bits per token `model` saves over `rival` on the domain (negative: it loses)."""
+def advantage(table: pd.DataFrame, domain: str, rival: str = "general, same budget") -> float:
+    """How many bits per token the specialist saves over `rival` on its own domain (negative: it loses)."""
     own = table[table["judged on"] == domain].set_index("model")["bits"]
-    return float(own[rival] - own[model])
+    return float(own[rival] - own["specialist"])
 
 
 def check_budget(domain: str, budget_tokens: int, order: int) -> None:
@@ -69,11 +68,11 @@ def point_layers(data) -> list[alt.Chart]:
     base = alt.Chart(data).encode(
         y=alt.Y("judged on:N", title="judged on held-out", sort=list(DOMAINS)),
         yOffset=alt.YOffset("model:N", sort=MODELS),
-        color=alt.Color("model:N", scale=MODEL_COLOURS, title=None, sort=MODELS))
+        color=alt.Color("model:N", scale=MODEL_COLOURS, title=None, sort=MODELS, legend=alt.Legend(columns=2)))
     rules = base.mark_rule(strokeWidth=2).encode(x=alt.X("low:Q", title="bits per token (lower is better)",
                                                          scale=alt.Scale(zero=False)), x2="high:Q")
     points = base.mark_point(filled=True, size=60).encode(
-        x="bits:Q", shape=alt.Shape("model:N", sort=MODELS, title=None),
+        x="bits:Q", shape=alt.Shape("model:N", scale=alt.Scale(domain=MODELS), title=None, legend=None),
         tooltip=["model:N", "judged on:N", alt.Tooltip("bits:Q", format=".3f"), alt.Tooltip("error:Q", format=".3f")])
     return [rules, points]
 
@@ -145,7 +144,7 @@ def counting_table(orders=(2, 3, 4), seed: int = 0) -> pd.DataFrame:
 
 def counting_chart(table: pd.DataFrame) -> alt.Chart:
     return alt.Chart(table).mark_bar().encode(
-        x=alt.X("answerer:N", sort=ANSWERERS, title=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("answerer:N", sort=ANSWERERS, title=None, axis=None),  # the legend names the bars
         y=alt.Y("correct:Q", title="held-out words counted right", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("answerer:N", sort=ANSWERERS, title=None,
