@@ -18,7 +18,7 @@ import re
 import subprocess
 import sys
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -132,6 +132,7 @@ class Corpus:
     vocabulary: tuple[str, ...]  # id -> token; ids 0 and 1 are END_OF_LINE and UNKNOWN, then by falling frequency
     train: np.ndarray  # int32 token ids of every training play, lines ended by END_OF_LINE
     heldout: np.ndarray  # the same for the held-out plays (words unseen in training are UNKNOWN)
+    plays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)  # play -> its own stream
 
     def ids(self, tokens: list[str]) -> np.ndarray:
         index = {token: i for i, token in enumerate(self.vocabulary)}
@@ -172,11 +173,13 @@ def load_corpus(name: str = "shakespeare", heldout_plays: tuple[str, ...] = HELD
     vocabulary = tuple(SPECIAL_TOKENS + sorted(counts, key=lambda token: (-counts[token], token)))
     index = {token: i for i, token in enumerate(vocabulary)}
 
-    def stream(names) -> np.ndarray:
-        ids = [index.get(token, UNKNOWN) for play in names for line in tokenised[play] for token in [*line, "\n"]]
-        return np.array(ids, dtype=np.int32)
+    streams = {play: np.array([index.get(token, UNKNOWN) for line in lines for token in [*line, "\n"]], dtype=np.int32)
+               for play, lines in tokenised.items()}
 
-    return Corpus(vocabulary, stream([p for p in plays if p not in heldout_plays]), stream(heldout_plays))
+    def stream(names) -> np.ndarray:
+        return np.concatenate([streams[play] for play in names])
+
+    return Corpus(vocabulary, stream([p for p in plays if p not in heldout_plays]), stream(heldout_plays), streams)
 
 
 def passage_starts(stream: np.ndarray, length: int) -> np.ndarray:

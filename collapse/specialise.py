@@ -1,0 +1,157 @@
+"""Specialised versus general Markov models: train on one kind of play, or on all of them, and judge on held-out
+plays of each kind.
+
+The domains are the three kinds of play of Shakespeare's First Folio (1623), whose catalogue sorts its 36 plays into
+comedies, histories and tragedies. Each domain keeps its plays from `collapse.text.HELDOUT_PLAYS` for judging, so no
+model ever trains on the text it is judged on. Every model, specialist or general, shares the corpus's one vocabulary,
+so their bits per token are directly comparable.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from collapse._checks import check_choice, check_fraction, check_int
+from collapse.models.ngram import NgramModel, NgramTables
+from collapse.text import HELDOUT_PLAYS, Corpus, load_corpus
+
+# The catalogue page of "Mr. William Shakespeares Comedies, Histories, & Tragedies" (London, 1623), in its order.
+# Troilus and Cressida is missing from the catalogue but printed between the histories and the tragedies under the
+# running title "The Tragedie of Troylus and Cressida", so it counts as a tragedy here; Cymbeline closes the tragedies.
+FIRST_FOLIO = {
+    "comedies": ("the-tempest", "two-gentlemen-of-verona", "the-merry-wives-of-windsor", "measure-for-measure",
+                 "the-comedy-of-errors", "much-ado-about-nothing", "love-s-labours-lost", "a-midsummer-night-s-dream",
+                 "the-merchant-of-venice", "as-you-like-it", "the-taming-of-the-shrew", "all-s-well-that-ends-well",
+                 "twelfth-night", "a-winter-s-tale"),
+    "histories": ("king-john", "richard-ii", "henry-iv-part-1", "henry-iv-part-2", "henry-v", "henry-vi-part-1",
+                  "henry-vi-part-2", "henry-vi-part-3", "richard-iii", "henry-viii"),
+    "tragedies": ("troilus-and-cressida", "coriolanus", "titus-andronicus", "romeo-and-juliet", "timon-of-athens",
+                  "julius-caesar", "macbeth", "hamlet", "king-lear", "othello", "antony-and-cleopatra", "cymbeline"),
+}
+OUTSIDE_FIRST_FOLIO = ("edward-iii", "pericles")  # later attributions: only the general model trains on them
+DOMAINS = tuple(FIRST_FOLIO)
+GENERAL = "all plays"  # what the general model trains on: every training play, of every kind
+TOKENS_PER_ROW = 100  # passages of 100 tokens, as in the Markov chapter
+
+
+def to_passages(stream: np.ndarray, tokens_per_row: int = TOKENS_PER_ROW) -> np.ndarray:
+    """Consecutive, non-overlapping passages of a token stream, shape (passages, tokens_per_row); the tail is dropped."""
+    rows = stream.size // tokens_per_row
+    return stream[: rows * tokens_per_row].reshape(rows, tokens_per_row)
+
+
+class DomainSplit:
+    """Training and held-out passages of each domain, and the general model's training passages."""
+
+    def __init__(self, corpus: Corpus, heldout_plays: tuple[str, ...] = HELDOUT_PLAYS):
+        listed = [play for plays in FIRST_FOLIO.values() for play in plays] + list(OUTSIDE_FIRST_FOLIO)
+        unlisted = sorted(set(corpus.plays) - set(listed))
+        if unlisted or len(listed) != len(set(listed)):
+            raise ValueError(f"every play must be in exactly one domain or outside the Folio; unlisted: {unlisted}.")
+        self.vocabulary_size = len(corpus.vocabulary)
+        self.training = {domain: np.concatenate([to_passages(corpus.plays[p]) for p in plays if p not in heldout_plays])
+                         for domain, plays in FIRST_FOLIO.items()}
+        self.training[GENERAL] = np.concatenate([to_passages(stream) for play, stream in corpus.plays.items()
+                                                 if play not in heldout_plays])
+        self.heldout = {}
+        for domain, plays in FIRST_FOLIO.items():
+            judged = [play for play in plays if play in heldout_plays]
+            if not judged:
+                raise ValueError(f"the {domain} have no held-out play among {heldout_plays}; name one.")
+            self.heldout[domain] = np.concatenate([to_passages(corpus.plays[play]) for play in judged])
+
+    def max_budget(self, trained_on: str) -> int:
+        """The most training tokens a model of this kind can have."""
+        return self.training[trained_on].size
+
+
+@functools.cache
+def domain_split() -> DomainSplit:
+    return DomainSplit(load_corpus())
+
+
+def draw_budget(passages: np.ndarray, budget_tokens: int, seeds: int, rng: np.random.Generator) -> np.ndarray:
+    """Per seed, `budget_tokens` worth of whole passages drawn without replacement: shape (seeds, rows, length)."""
+    rows = budget_tokens // passages.shape[1]
+    return np.stack([passages[rng.choice(passages.shape[0], rows, replace=False)] for _ in range(seeds)])
+
+
+def passage_bits(model: NgramModel, tables: NgramTables, passages: np.ndarray) -> np.ndarray:
+    """Bits per token of each passage under the smoothed model, shape (passages,)."""
+    return -np.log2(model.probabilities(tables, model.keys(passages))).mean(axis=1)
+
+
+@functools.lru_cache(maxsize=4)  # the general model with all the data is the same for every domain and seed
+def _fit_everything(order: int) -> tuple[NgramModel, NgramTables]:
+    split = domain_split()
+    model = NgramModel(order, split.vocabulary_size, TOKENS_PER_ROW)
+    return model, model.fit([model.summarise(split.training[GENERAL][None])])[0]
+
+
+@functools.lru_cache(maxsize=24)  # a chapter asks for the same general runs for every domain: read, never modify
+def heldout_probabilities(trained_on: str, budget_tokens: int | None = None, order: int = 2, seeds: int = 3,
+                          seed: int = 0) -> dict[str, np.ndarray]:
+    """Train on `budget_tokens` of `trained_on` text (a domain, or GENERAL), once per seed, and read every domain.
+
+    `budget_tokens=None` trains once on all of that text (no draw, so one "seed"). Returns, for each judged domain,
+    the probability of every held-out token, shaped (seeds, held-out passages, TOKENS_PER_ROW).
+    """
+    split = domain_split()
+    check_choice("trained_on", trained_on, [*DOMAINS, GENERAL])
+    check_int("order", order, 1, 4)
+    check_int("seeds", seeds, 1, 50)
+    if budget_tokens is None and trained_on == GENERAL:
+        model, tables = _fit_everything(order)
+        fitted = [tables]
+    else:
+        available = split.max_budget(trained_on)
+        budget = available if budget_tokens is None else check_int(
+            "budget_tokens", budget_tokens, TOKENS_PER_ROW, available,
+            why=f"the {trained_on} training plays hold {available:,} tokens")
+        rng = np.random.default_rng([seed, [*DOMAINS, GENERAL].index(trained_on)])
+        rows = draw_budget(split.training[trained_on], budget, seeds if budget_tokens else 1, rng)
+        model = NgramModel(order, split.vocabulary_size, TOKENS_PER_ROW)
+        fitted = model.fit([model.summarise(rows)])
+    return {domain: np.stack([model.probabilities(tables, model.keys(split.heldout[domain])) for tables in fitted])
+            for domain in DOMAINS}
+
+
+def to_bits(probabilities: np.ndarray) -> np.ndarray:
+    """Bits per token of each passage: (seeds, passages, tokens) probabilities -> (seeds, passages)."""
+    return -np.log2(probabilities).mean(axis=-1)
+
+
+def heldout_bits(trained_on: str, budget_tokens: int | None = None, order: int = 2, seeds: int = 3,
+                 seed: int = 0) -> dict[str, np.ndarray]:
+    """Bits per token of every held-out passage of each domain, shaped (seeds, passages); see heldout_probabilities."""
+    probabilities = heldout_probabilities(trained_on, budget_tokens, order, seeds, seed)
+    return {domain: to_bits(p) for domain, p in probabilities.items()}
+
+
+TAILOR_SHARE = 0.25  # weight of the specialist in a tailored model; the exercises try others
+
+
+def tailored_bits(domain: str, budget_tokens: int | None = None, order: int = 2, seeds: int = 3, seed: int = 0,
+                  share: float = TAILOR_SHARE) -> dict[str, np.ndarray]:
+    """A general model tailored to a domain: its probabilities mixed with the specialist's, `share` of the latter.
+
+    This is linear interpolation of language models (Jelinek and Mercer 1980), the n-gram form of taking a general
+    base model and adapting it to a domain. Shaped like heldout_bits.
+    """
+    check_choice("domain", domain, DOMAINS)
+    share = check_fraction("share", share)
+    general = heldout_probabilities(GENERAL, None, order)
+    special = heldout_probabilities(domain, budget_tokens, order, seeds, seed)
+    return {judged: to_bits((1 - share) * general[judged] + share * special[judged]) for judged in DOMAINS}
+
+
+def paired_difference(bits: np.ndarray, rival: np.ndarray) -> tuple[float, float]:
+    """How many bits per token `bits` saves over `rival` on the same held-out passages, and its standard error.
+
+    Both are shaped (seeds, passages) and are averaged over seeds first; the pairing removes the passage-to-passage
+    spread that both models share (some passages are simply harder), so the error is that of the difference itself.
+    """
+    saved = rival.mean(axis=0) - bits.mean(axis=0)
+    return float(saved.mean()), float(saved.std(ddof=1) / np.sqrt(saved.size))
