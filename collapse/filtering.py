@@ -130,7 +130,7 @@ class FilteredModel:
         kept = None
         filled = None
         drawn = 0
-        batch = int(np.ceil(1.2 * rows * self.filter.candidates_per_row)) + 8
+        batch = int(np.ceil(1.5 * rows * self.filter.candidates_per_row)) + 16  # one round, most of the time
         while drawn < MAX_CANDIDATES_PER_ROW * rows:
             candidates = self.model.sample(params, batch, rng)
             drawn += batch
