@@ -18,6 +18,7 @@ from widgets.panel import Panel
 
 SAMPLES = 10  # rows per generation in the Gaussian runs
 FILTER_LABELS = {"none": "no filter", "likelihood": "likelihood filter", "verifier": "verifier"}
+SPREAD_FLOOR = 1e-6  # charts.records keeps six decimals, so anything smaller would reach the chart as 0
 MAX_CANDIDATES = 1_500_000  # seeds x rows x generations x candidates per kept row a panel run may draw (< 1 s)
 
 
@@ -33,10 +34,15 @@ def filtered_run(filter_name: str = "none", threshold: float = 1.0, bias: float 
 
 
 def fan_table(history) -> pd.DataFrame:
-    """Per generation and measure (fitted mean, fitted standard deviation): 10th percentile, median, 90th."""
+    """Per generation and measure (fitted mean, fitted standard deviation): 10th percentile, median, 90th.
+
+    Spreads below SPREAD_FLOOR (collapsed runs reach exactly 0) are shown at the floor, so a log scale can draw them.
+    """
     frames = []
     for measure in ("mean", "std"):
         low, median, high = history.quantiles(measure)
+        if measure == "std":
+            low, median, high = (np.maximum(q, SPREAD_FLOOR) for q in (low, median, high))
         frames.append(pd.DataFrame({"generation": np.arange(1, history.generations + 1), "measure": measure,
                                     "low": low, "median": median, "high": high}))
     return pd.concat(frames, ignore_index=True)
@@ -51,7 +57,8 @@ def spread_theory(filter_name: str, threshold: float, real_share: float, generat
         variance = theory.expected_variance_likelihood_filter(t, SAMPLES, threshold)
     else:
         return pd.DataFrame(columns=["generation", "curve", "value"])
-    return pd.DataFrame({"generation": t, "curve": "root mean square", "value": np.sqrt(variance)})
+    curve = pd.DataFrame({"generation": t, "curve": "root mean square", "value": np.sqrt(variance)})
+    return curve[curve.value >= SPREAD_FLOOR]  # the fans stop at the floor; so does the curve
 
 
 def check_budget(filter_name: str, threshold: float, bias: float, generations: int, seeds: int) -> None:
@@ -143,7 +150,9 @@ def filter_grid(generations: int = STATIC_GENERATIONS, seeds: int = STATIC_SEEDS
         history = filtered_run(name, 1.0, bias, 0.0, generations, seeds, seed)
         fans.append(fan_table(history).assign(filter=name, bias=bias))
         curves.append(spread_theory(name, 1.0, 0.0, generations).assign(filter=name, bias=bias))
-    fans = pd.concat(fans, ignore_index=True).round(4)
+    fans = pd.concat(fans, ignore_index=True)
+    for column in ("low", "median", "high"):  # four significant digits: a smaller page, and small spreads kept
+        fans[column] = fans[column].map(lambda v: float(f"{v:.4g}"))
     belief = pd.DataFrame({"filter": "verifier", "bias": STATIC_BIASES, "belief": STATIC_BIASES})
     return fans, pd.concat(curves, ignore_index=True), belief
 
@@ -164,6 +173,10 @@ def filter_chart(grid) -> alt.HConcatChart:
 
 # --- static charts: fresh data --------------------------------------------------------------------------------------
 SHARE_PERCENTS = [0, 10, 20, 30, 40, 50]
+SERIES = ["simulated", "closed form"]  # simulated: solid blue; closed form: dashed orange
+SERIES_COLOURS = alt.Color("series:N", title=None,
+                           scale=alt.Scale(domain=SERIES, range=[theme.OKABE_ITO[0], theme.OKABE_ITO[1]]))
+SERIES_DASHES = alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=SERIES, range=[[1, 0], [6, 4]]))
 REGRESSION = dict(rows=32, dimension=10)  # T and d for the regression runs
 
 
@@ -193,13 +206,11 @@ def share_grid(generations: int = 100, seed: int = 0) -> pd.DataFrame:
 
 
 def share_chart(grid: pd.DataFrame) -> alt.HConcatChart:
-    share = charts.slider("share", "fresh real share (%) ", SHARE_PERCENTS, value=10)
-    series = alt.Color("series:N", title=None, scale=alt.Scale(domain=["simulated", "closed form"],
-                                                                range=[theme.OKABE_ITO[0], theme.OKABE_ITO[1]]))
+    share = charts.slider("share", "fresh real share (%) ", SHARE_PERCENTS, value=30)
     def panel_for(model, title, log):
         return alt.Chart(grid).mark_line(strokeWidth=2).encode(
             x=charts.GENERATION, y=alt.Y("value:Q", title=title, scale=alt.Scale(type="log") if log else alt.Scale()),
-            color=series, strokeDash=alt.StrokeDash("series:N", legend=None),
+            color=SERIES_COLOURS, strokeDash=SERIES_DASHES,
             tooltip=["series:N", "generation:Q", alt.Tooltip("value:Q", format=".3g")],
         ).transform_filter(f"datum.model == '{model}' && datum.share == share").properties(
             width=theme.WIDTH, height=theme.HEIGHT)
@@ -240,15 +251,12 @@ def lambda_grid(generations: int = 60, seeds: int = 1_000, seed: int = 0) -> pd.
 
 def lambda_chart(grid: pd.DataFrame) -> alt.HConcatChart:
     lam = charts.slider("lam", "synthetic rows per real row (λ) ", LAMBDAS, value=4)
-    series = alt.Color("series:N", title=None, scale=alt.Scale(domain=["simulated", "closed form"],
-                                                                range=[theme.OKABE_ITO[0], theme.OKABE_ITO[1]]))
     replace = pd.DataFrame({"generation": np.arange(1, grid.generation.max() + 1)})
     replace["value"] = ((SAMPLES - 1) / SAMPLES) ** (replace.generation - 1)
 
     def panel_for(measure, title):
         lines = alt.Chart(grid).mark_line(strokeWidth=2).encode(
-            x=charts.GENERATION, y=alt.Y("value:Q", title=title), color=series,
-            strokeDash=alt.StrokeDash("series:N", legend=None),
+            x=charts.GENERATION, y=alt.Y("value:Q", title=title), color=SERIES_COLOURS, strokeDash=SERIES_DASHES,
             tooltip=["series:N", "generation:Q", alt.Tooltip("value:Q", format=".3g")],
         ).transform_filter(f"datum.measure == '{measure}' && datum.lam == lam")
         return lines.properties(width=theme.WIDTH, height=theme.HEIGHT)
