@@ -62,7 +62,8 @@ class LikelihoodFilter:
 
 @dataclass(frozen=True)
 class VerifierFilter:
-    """Keep the samples a verifier believes are real: rejection sampling towards its belief N(belief_mean, belief_std^2).
+    """Keep the samples a verifier believes are real: rejection sampling towards its belief N(belief_mean,
+    belief_std^2).
 
     A perfect verifier believes the truth; a biased one has the wrong `belief_mean`.
     """
@@ -150,5 +151,5 @@ class FilteredModel:
             rate = max(filled.min(), 1) / drawn
             batch = int(min(np.ceil(1.5 * (rows - filled.min()) / rate) + 8, MAX_CANDIDATES_PER_ROW * rows))
         raise ValueError(f"the {self.filter.name} filter kept fewer than {rows:,} of {drawn:,} candidates for some "
-                         f"runs (it may keep as few as 1 in {MAX_CANDIDATES_PER_ROW:,}); loosen the filter.")
+                         f"runs; a filter must keep at least 1 candidate in {MAX_CANDIDATES_PER_ROW:,}. Loosen it.")
 

@@ -163,7 +163,8 @@ def fixed_real_contraction(real_rows: int, synthetic_rows: int) -> float:
     """lambda / (1 + lambda) with lambda = synthetic_rows / real_rows: the factor by which the gap between the model's
     mean and the real set's mean shrinks, in expectation, per generation under fixed-real-mix.
 
-    mu_{t+1} = (n m_R + N ybar) / (n + N) with E[ybar | mu_t] = mu_t, so E[mu_{t+1} - m_R | mu_t] = N/(n+N) (mu_t - m_R).
+    mu_{t+1} = (n m_R + N ybar) / (n + N) with E[ybar | mu_t] = mu_t,
+    so E[mu_{t+1} - m_R | mu_t] = N / (n + N) (mu_t - m_R).
     """
     real_rows = check_int("real_rows", real_rows, 1)
     synthetic_rows = check_int("synthetic_rows", synthetic_rows, 1)
