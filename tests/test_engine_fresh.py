@@ -3,28 +3,10 @@
 import numpy as np
 import pytest
 
-from collapse import (
-    FixedRealMix,
-    GaussianModel,
-    GaussianSource,
-    make_regime,
-    simulate,
-    theory,
-)
-from collapse.filtering import (
-    FilteredModel,
-    LikelihoodFilter,
-    VerifierFilter,
-    make_filter,
-)
+from collapse import FixedRealMix, GaussianModel, GaussianSource, make_regime, simulate, theory
+from collapse.filtering import FilteredModel, LikelihoodFilter, VerifierFilter, make_filter
 from collapse.models.gaussian import GaussianParams
-from tests.test_engine_regimes import (
-    SAMPLES,
-    SEEDS,
-    TaggingModel,
-    TaggingSource,
-    tag_counts,
-)
+from tests.test_engine_regimes import SAMPLES, SEEDS, TaggingModel, TaggingSource, tag_counts
 
 N = 10  # rows per generation in the Gaussian checks
 
