@@ -16,6 +16,7 @@ def test_panel_draws_both_fans_and_the_closed_form(panel):
     measures = {row["measure"] for row in panel.spec["datasets"]["fans"]}
     assert measures == {"mean", "std"}
     assert len(panel.spec["datasets"]["theory"]) == 20  # the likelihood filter without fresh data has a closed form
+    assert "fitted standard deviation" in panel.spec["description"]
 
 
 @pytest.mark.parametrize("control, value", [("threshold", 2.0), ("real_share", 0.3), ("generations", 30),

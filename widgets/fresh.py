@@ -99,8 +99,11 @@ def fan_layers(fans, theory_curves, belief, filter_expression: str | None = None
 
 @functools.cache
 def live_template() -> charts.Template:
-    return charts.Template(alt.hconcat(*fan_layers(alt.NamedData("fans"), alt.NamedData("theory"),
-                                                   alt.NamedData("belief"))).resolve_scale(color="independent"))
+    panels = fan_layers(alt.NamedData("fans"), alt.NamedData("theory"), alt.NamedData("belief"))
+    return charts.Template(alt.hconcat(*panels).resolve_scale(color="independent").properties(
+        description="Two panels over generations for the panel's settings: the fitted mean and the fitted standard "
+                    "deviation (log scale) of a Gaussian refitted to its own filtered samples, median and 10-90% band "
+                    "across runs, with the real values and the verifier's belief as reference lines."))
 
 
 def chart(filter="likelihood", threshold=1.0, bias=0.5, real_share=0.0, generations=50, seeds=200, seed=0) -> dict:
