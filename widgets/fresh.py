@@ -162,7 +162,9 @@ def filter_grid(generations: int = STATIC_GENERATIONS, seeds: int = STATIC_SEEDS
 
 def filter_chart(grid) -> alt.HConcatChart:
     fans, curves, belief = grid
-    filter_param = charts.choice("filter", "filter ", list(FILTER_LABELS), list(FILTER_LABELS.values()))
+    # opens on the verifier, so that the bias slider, the chart's first, changes what is drawn
+    filter_param = charts.choice("filter", "filter ", list(FILTER_LABELS), list(FILTER_LABELS.values()),
+                                 value="verifier")
     bias = charts.slider("bias", "verifier's bias (used by the verifier) ", STATIC_BIASES)
     keep = "datum.filter == filter && (datum.filter != 'verifier' || datum.bias == bias)"
     return alt.hconcat(*fan_layers(fans, curves, belief, keep)).add_params(filter_param, bias).resolve_scale(
