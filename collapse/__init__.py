@@ -6,7 +6,8 @@ numpy, scipy and torch only: nothing here draws charts or widgets (that is `widg
 from collapse.history import History
 from collapse.loop import simulate
 from collapse.models import ESTIMATORS, GaussianModel, GaussianSource
-from collapse.regimes import (REGIME_NAMES, Accumulate, AccumulateSubsample, FreshMix, Replace, make_regime)
+from collapse.regimes import (REGIME_NAMES, Accumulate, AccumulateSubsample, FixedRealMix, FreshMix, Replace,
+                              make_regime)
 
-__all__ = ["ESTIMATORS", "REGIME_NAMES", "Accumulate", "AccumulateSubsample", "FreshMix", "GaussianModel",
-           "GaussianSource", "History", "Replace", "make_regime", "simulate"]
+__all__ = ["ESTIMATORS", "REGIME_NAMES", "Accumulate", "AccumulateSubsample", "FixedRealMix", "FreshMix",
+           "GaussianModel", "GaussianSource", "History", "Replace", "make_regime", "simulate"]

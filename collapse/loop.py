@@ -51,6 +51,9 @@ def simulate(model, real, regime, *, generations: int, samples_per_generation: i
     # Models that can say something about their own output (text diversity, say) see every generation's samples,
     # the last one's included; the others stop sampling after the last fit.
     describes_output = hasattr(model, "describe_output")
+    # One generation's worth of synthetic rows, unless the regime asks for another amount (fixed-real-mix).
+    rows_to_sample = (regime.synthetic_rows(samples_per_generation) if hasattr(regime, "synthetic_rows")
+                      else samples_per_generation)
     for generation in range(1, generations + 1):
         params = model.fit(training_set)
         history.record(generation, {**model.describe(params), "heldout_loss": model.score(params, heldout)})
@@ -58,7 +61,7 @@ def simulate(model, real, regime, *, generations: int, samples_per_generation: i
             if observe:
                 observe(generation, params, None)
             break
-        output = model.sample(params, samples_per_generation, rng)
+        output = model.sample(params, rows_to_sample, rng)
         if describes_output:
             history.record(generation, model.describe_output(params, output))
         if observe:

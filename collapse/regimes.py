@@ -9,6 +9,7 @@ regime picks the next training set from the pool:
 | accumulate                 | R, S_1, ..., S_t (the pool grows by n rows a generation)                     | Gerstgrasser et al. 2024    |
 | accumulate-subsample(cap)  | `cap` rows drawn without replacement from R, S_1, ..., S_t (all of it if smaller) | Kazdan, Schaeffer et al. 2024 |
 | fresh-mix(share)           | round(share * n) fresh real rows plus n minus that many rows of S_t          | Bertrand et al. 2023        |
+| fixed-real-mix(lambda)     | R again, plus round(lambda * n) rows of S_t (the loop draws that many)       | Bertrand et al. 2023        |
 """
 
 from __future__ import annotations
@@ -163,12 +164,51 @@ class FreshMix:
         return blocks
 
 
-REGIME_NAMES = ("replace", "accumulate", "accumulate-subsample", "fresh-mix")
+MAX_SYNTHETIC_PER_REAL = 100.0
 
 
-def make_regime(name: str, cap: int | None = None, real_share: float | None = None):
-    """Build a regime from its name; `cap` is needed by accumulate-subsample and `real_share` by fresh-mix."""
+@dataclass(frozen=True)
+class FixedRealMix:
+    """Bertrand et al.'s setting: every generation trains on the same real sample plus `synthetic_per_real` (lambda)
+    times as many rows freshly drawn from the last model.
+
+    The loop asks `synthetic_rows` how many rows to draw, so lambda may exceed 1.
+    """
+
+    synthetic_per_real: float
+
+    name = "fixed-real-mix"
+    keeps_old_rows = False
+
+    def __post_init__(self):
+        value = self.synthetic_per_real
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_SYNTHETIC_PER_REAL:
+            raise ValueError(f"synthetic_per_real must be a number above 0 and at most {MAX_SYNTHETIC_PER_REAL:g} "
+                             f"(synthetic rows per real row, lambda); got {value!r}.")
+
+    def synthetic_rows(self, samples_per_generation: int) -> int:
+        rows = round(self.synthetic_per_real * samples_per_generation)
+        if rows < 1:
+            raise ValueError(f"synthetic_per_real ({self.synthetic_per_real:g}) times samples_per_generation "
+                             f"({samples_per_generation:,}) must come to at least one synthetic row.")
+        return rows
+
+    def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
+        return [pool.summaries[0], pool.summaries[-1]]
+
+
+REGIME_NAMES = ("replace", "accumulate", "accumulate-subsample", "fresh-mix", "fixed-real-mix")
+
+
+def make_regime(name: str, cap: int | None = None, real_share: float | None = None,
+                synthetic_per_real: float | None = None):
+    """Build a regime from its name; `cap` is needed by accumulate-subsample, `real_share` by fresh-mix and
+    `synthetic_per_real` by fixed-real-mix."""
     check_choice("regime", name, REGIME_NAMES)
+    if name == "fixed-real-mix":
+        if synthetic_per_real is None:
+            raise ValueError("fixed-real-mix needs synthetic_per_real, the synthetic rows per real row (lambda).")
+        return FixedRealMix(synthetic_per_real)
     if name == "accumulate-subsample":
         if cap is None:
             raise ValueError("accumulate-subsample needs cap, the number of rows each generation trains on.")

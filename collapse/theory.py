@@ -7,7 +7,7 @@ the real distribution is N(mu_0, s_0^2) and every generation has n rows.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, polygamma
+from scipy.special import digamma, ndtr, polygamma
 
 from collapse._checks import check_choice, check_fraction, check_int
 from collapse.models.gaussian import ESTIMATORS
@@ -256,3 +256,88 @@ def feedback_fresh_crawl_moments(t, n: int, adoption: float, s0: float = 1.0) ->
     return {"human variance": human_variance,
             "model variance": (n - 1) / n * human_variance,
             "model mean drift": s0**2 - (1 - 1 / n) * human_variance}
+
+
+# --- fresh data (Bertrand et al. 2023, arXiv:2310.00429) -----------------------------------------------------------
+def _linear_recursion(step: np.ndarray, start: np.ndarray, offset: np.ndarray, generations: int) -> np.ndarray:
+    """x_1 = start, x_{t+1} = step @ x_t + offset, for t = 1 .. generations: shape (generations, len(start))."""
+    values = np.empty((generations, start.size))
+    values[0] = start
+    for t in range(1, generations):
+        values[t] = step @ values[t - 1] + offset
+    return values
+
+
+def fresh_mix_moments(generations: int, n: int, real_share: float, s0: float = 1.0) -> dict[str, np.ndarray]:
+    """E[s_t^2] and E[(mu_t - mu_0)^2] for t = 1 .. generations under fresh-mix (MLE), real data N(mu_0, s0^2).
+
+    Each generation trains on k = round(real_share n) new real rows and n - k rows of the last model. With p = k / n
+    and a = 1 - p, writing V_t = E[s_t^2] and D_t = E[(mu_t - mu_0)^2] (in units of s0^2):
+        D_{t+1} = a^2 D_t + (p + a V_t) / n                       (the mean is a weighted average of the two blocks)
+        V_{t+1} = p a D_t + (1 - 1/n)(p + a V_t)                  (within-block spread, plus the gap between blocks)
+    from E[sum (x_i - xbar)^2] = sum (m_i - mbar)^2 + (1 - 1/n) sum v_i for independent rows of means m_i and
+    variances v_i. Starting from V_1 = (n-1)/n, D_1 = 1/n. For k >= 1 the recursion is a contraction (a < 1) and
+    both moments settle at a level above zero; for k = 0 it is replace.
+    """
+    generations = check_int("generations", generations, 1)
+    n = check_int("n", n, 2)
+    share = round(real_share * n) / n
+    synthetic = 1 - share
+    step = np.array([[synthetic * (1 - 1 / n), share * synthetic],  # (V, D)
+                     [synthetic / n, synthetic**2]])
+    offset = np.array([share * (1 - 1 / n), share / n])
+    values = _linear_recursion(step, np.array([(n - 1) / n, 1 / n]), offset, generations)
+    return {"variance": s0**2 * values[:, 0], "mean_drift": s0**2 * values[:, 1]}
+
+
+def fixed_real_contraction(real_rows: int, synthetic_rows: int) -> float:
+    """lambda / (1 + lambda) with lambda = synthetic_rows / real_rows: the factor by which the gap between the model's
+    mean and the real set's mean shrinks, in expectation, per generation under fixed-real-mix.
+
+    mu_{t+1} = (n m_R + N ybar) / (n + N) with E[ybar | mu_t] = mu_t,
+    so E[mu_{t+1} - m_R | mu_t] = N / (n + N) (mu_t - m_R).
+    """
+    real_rows = check_int("real_rows", real_rows, 1)
+    synthetic_rows = check_int("synthetic_rows", synthetic_rows, 1)
+    return synthetic_rows / (real_rows + synthetic_rows)
+
+
+def fixed_real_moments(generations: int, real_rows: int, synthetic_rows: int) -> dict[str, np.ndarray]:
+    """E[s_t^2] / S_R^2 and E[(mu_t - m_R)^2] / S_R^2 under fixed-real-mix (MLE), given the real set R of n rows with
+    mean m_R and MLE variance S_R^2 (generation 1 fits R exactly, so both ratios start at 1 and 0).
+
+    With q = N / (n + N), the pooled fit of R and N synthetic rows gives
+        D_{t+1} = q^2 (D_t + V_t / N)
+        V_{t+1} = (1 - q) + q (1 - 1/(n + N)) V_t + q (1 - q) D_t
+    The step's largest eigenvalue is below 1 for every lambda = N / n, so the model settles near the real set
+    (Bertrand et al.'s stability, exact for this model); it settles more slowly as lambda grows (q -> 1).
+    """
+    generations = check_int("generations", generations, 1)
+    q = fixed_real_contraction(real_rows, synthetic_rows)
+    total = real_rows + synthetic_rows
+    step = np.array([[q * (1 - 1 / total), q * (1 - q)],  # (V, D)
+                     [q**2 / synthetic_rows, q**2]])
+    values = _linear_recursion(step, np.array([1.0, 0.0]), np.array([1 - q, 0.0]), generations)
+    return {"variance": values[:, 0], "mean_drift": values[:, 1]}
+
+
+# --- filtering synthetic data (Feng et al. 2024, arXiv:2406.07515) --------------------------------------------------
+def likelihood_filter_keep_share(threshold: float) -> float:
+    """P(|Z| < c) = 2 Phi(c) - 1: the share of a Gaussian model's samples within c of its standard deviations."""
+    return float(1 - 2 * ndtr(-threshold))
+
+
+def truncated_variance_factor(threshold: float) -> float:
+    """v(c) = Var(Z | |Z| < c) = 1 - 2 c phi(c) / (2 Phi(c) - 1) for a standard normal Z (below 1 for every c)."""
+    density = np.exp(-0.5 * threshold**2) / np.sqrt(2 * np.pi)
+    return float(1 - 2 * threshold * density / likelihood_filter_keep_share(threshold))
+
+
+def expected_variance_likelihood_filter(t, n: int, threshold: float, s0: float = 1.0):
+    """E[s_t^2] under replace with the likelihood filter |x - mu| < c sigma (MLE): s0^2 ((n-1)/n)^t v(c)^(t-1).
+
+    Generation 1 fits the real sample; each later one fits n iid rows of a normal truncated at +-c sigma, whose
+    variance is v(c) sigma^2, and the MLE keeps (n-1)/n of it on average. Without a filter v = 1 (replace).
+    """
+    t = np.asarray(t, dtype=float)
+    return s0**2 * ((n - 1) / n) ** t * truncated_variance_factor(threshold) ** (t - 1)

@@ -1,0 +1,82 @@
+"""The fresh-data and filtering chapter's panel and static charts, driven without a browser."""
+
+import pytest
+
+from tests.panel_checks import assert_control_redraws
+from widgets import fresh
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return fresh.panel(generations=20, seeds=50)
+
+
+def test_panel_draws_both_fans_and_the_closed_form(panel):
+    assert panel.message.value == ""
+    measures = {row["measure"] for row in panel.spec["datasets"]["fans"]}
+    assert measures == {"mean", "std"}
+    assert len(panel.spec["datasets"]["theory"]) == 20  # the likelihood filter without fresh data has a closed form
+    assert "fitted standard deviation" in panel.spec["description"]
+
+
+@pytest.mark.parametrize("control, value", [("threshold", 2.0), ("real_share", 0.3), ("generations", 30),
+                                            ("seeds", 100), ("seed", 3), ("filter", "none"),
+                                            ("filter", "verifier")])
+def test_every_control_changes_the_chart(panel, control, value):
+    assert_control_redraws(panel, control, value)
+
+
+def test_bias_slider_redraws_the_verifier(panel):
+    panel.controls["filter"].value = "verifier"
+    try:
+        assert panel.controls["bias"].layout.display is None and panel.controls["threshold"].layout.display == "none"
+        assert_control_redraws(panel, "bias", -1.0)
+        assert panel.spec["datasets"]["belief"] == [{"belief": 0.5}]
+    finally:
+        panel.controls["filter"].value = "likelihood"
+
+
+def test_too_large_runs_show_a_message(panel):
+    panel.controls["threshold"].value = 0.5  # keeps 38% of the candidates: 2.6 drawn per kept row
+    panel.controls["seeds"].value = 500
+    panel.controls["generations"].value = 200
+    try:
+        assert "the panel allows" in panel.message.value
+    finally:
+        panel.controls["generations"].value = 20
+        panel.controls["seeds"].value = 50
+        panel.controls["threshold"].value = 1.0
+    assert panel.message.value == ""
+
+
+def test_bad_seed_shows_a_message(panel):
+    panel.controls["seed"].value = -1
+    try:
+        assert "seed must be a whole number" in panel.message.value
+    finally:
+        panel.controls["seed"].value = 0
+
+
+def test_static_filter_chart_binds_filter_and_bias():
+    grid = fresh.filter_grid(generations=4, seeds=20)
+    spec = fresh.filter_chart(grid).to_dict()
+    assert {p["name"] for p in spec["params"]} == {"filter", "bias"}
+    fans = grid[0]
+    assert set(fans["filter"]) == set(fresh.FILTER_LABELS)
+    assert set(fans[fans["filter"] == "verifier"]["bias"]) == set(fresh.STATIC_BIASES)
+
+
+def test_static_share_and_lambda_charts_bind_their_sliders():
+    shares = fresh.share_grid(generations=3)
+    assert {p["name"] for p in fresh.share_chart(shares).to_dict()["params"]} == {"share"}
+    assert set(shares["share"]) == set(fresh.SHARE_PERCENTS)
+    lambdas = fresh.lambda_grid(generations=3, seeds=20)
+    assert {p["name"] for p in fresh.lambda_chart(lambdas).to_dict()["params"]} == {"lam"}
+    assert set(lambdas["lam"]) == set(fresh.LAMBDAS)
+
+
+def test_every_static_chart_has_a_text_alternative():
+    for chart in (fresh.filter_chart(fresh.filter_grid(generations=3, seeds=10)),
+                  fresh.share_chart(fresh.share_grid(generations=3)),
+                  fresh.lambda_chart(fresh.lambda_grid(generations=3, seeds=10))):
+        assert len(chart.to_dict()["description"]) > 50
