@@ -59,6 +59,9 @@ def test_phone_width(seen_as, base_url, page_path):
     beyond = [i for i, right in enumerate(controls.evaluate_all("(els) => els.map((e) => e.getBoundingClientRect().right)"))
               if right > width + 1]
     assert not beyond, f"controls {beyond} of {page_path} end past the screen's edge"
+    spilling = page.locator(".widget-subarea .widget-gridbox > *:visible").evaluate_all(
+        "(els) => els.filter((e) => e.scrollHeight > e.clientHeight + 1).map((e) => e.textContent.trim().slice(0, 40))")
+    assert not spilling, f"panel controls spill out of their boxes over the next ones: {spilling}"
 
 
 def _first_page_with(browser_page, base_url, selector):
