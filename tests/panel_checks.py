@@ -11,5 +11,7 @@ def assert_control_redraws(panel, control: str, value) -> None:
     try:
         assert panel.message.value == "", panel.message.value
         assert json.dumps(panel.spec) != before, f"moving {control} to {value!r} did not change the chart"
+        # the text alternative (vega-embed's aria-label) of a chart that only a live kernel draws
+        assert panel.spec.get("description"), "the panel's chart has no description (see widgets/charts.py)"
     finally:
         panel.controls[control].value = previous

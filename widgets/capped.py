@@ -60,7 +60,11 @@ def curve_layers(data) -> list[alt.Chart]:
 @functools.cache
 def live_template() -> charts.Template:
     return charts.Template(alt.layer(*curve_layers(alt.NamedData("curves"))).properties(
-        width=2 * theme.WIDTH, height=260))
+        width=2 * theme.WIDTH, height=260, description=CURVES_DESCRIPTION))
+
+
+CURVES_DESCRIPTION = ("Mean error relative to generation 1 against generation on a log scale, for replace, "
+                      "capped accumulation and accumulate.")
 
 
 def chart(model="regression", samples_per_generation=32, dimension=10, cap_generations=1, generations=150,
@@ -68,8 +72,12 @@ def chart(model="regression", samples_per_generation=32, dimension=10, cap_gener
     check_budget(model, samples_per_generation, generations, seeds, dimension, cap_generations)
     data = curves(model, cap_generations, samples_per_generation, generations, seeds, dimension, seed)
     plateau = data[(data.series == "capped")]["relative"].iloc[-1]
+    ends = data[data.generation == generations].set_index("series")["relative"]
     return live_template().fill({"curves": data}, titles={
-        (): f"cap = {cap_generations} generation(s) of data: the error ends at {plateau:.2f} × the first"})
+        (): f"cap = {cap_generations} generation(s) of data: the error ends at {plateau:.2f} × the first"},
+        description=f"{CURVES_DESCRIPTION} With a cap of {cap_generations} generation(s) of data, by generation "
+                    f"{generations} the error is {ends['capped']:.3g} times generation 1's, against "
+                    f"{ends['replace']:.3g} under replace and {ends['accumulate']:.3g} under accumulate.")
 
 
 def panel(**overrides) -> Panel:
@@ -112,7 +120,9 @@ def static_chart(grid: pd.DataFrame) -> alt.LayerChart:
     keep = "datum.model == model && (datum.cap == 0 || datum.cap == cap)"  # cap 0: the reference curves
     layers = [layer.transform_filter(keep) for layer in curve_layers(grid)]
     return alt.layer(*layers).add_params(model, cap).properties(
-        width=2 * theme.WIDTH, height=260, title="Capped accumulation between replace and accumulate")
+        width=2 * theme.WIDTH, height=260, title="Capped accumulation between replace and accumulate",
+        description=f"{CURVES_DESCRIPTION} For the chosen model and cap, the capped curve lies between the other "
+                    "two and keeps drifting up slowly; the larger the cap, the closer it comes to accumulate.")
 
 
 REAL_SIZES = {10: 400, 30: 200, 100: 100, 300: 40}  # real points -> runs averaged (small sizes are noisier)
@@ -141,4 +151,9 @@ def scarcity_chart(table: pd.DataFrame) -> alt.LayerChart:
         tooltip=["real points:O", "synthetic per real point:Q", alt.Tooltip("change:Q", format=".4f"),
                  alt.Tooltip("standard error:Q", format=".4f")])
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=theme.NEUTRAL, strokeDash=[2, 3]).encode(y="y:Q")
-    return alt.layer(zero, lines).properties(width=2 * theme.WIDTH, height=240)
+    return alt.layer(zero, lines).properties(
+        width=2 * theme.WIDTH, height=240,
+        description="Change in held-out loss against synthetic points added per real point, one line per amount "
+                    "of real data (10, 30, 100 and 300 points), with zero marked: below zero the synthetic data "
+                    "help, above it they hurt. With few real points the lines fall below zero; with many they "
+                    "rise above it.")

@@ -3,6 +3,10 @@
 Each builder takes a tidy pandas DataFrame and returns an Altair chart, so chapters and panels compose them instead of
 repeating encodings. Bound controls (`slider`, `choice`) are Vega-Lite parameters: they work on the static site with
 no kernel, because the browser filters data that was computed when the book was built.
+
+Every chart the book shows carries a text alternative: `.properties(description=...)` on the top-level chart (or
+`description=` to `Template.fill`, for a live chart whose numbers change), which vega-embed turns into the SVG's
+`aria-label`. The browser tests check that every chart on every page has one.
 """
 
 from __future__ import annotations
@@ -91,9 +95,13 @@ class Template:
     def __init__(self, chart: alt.TopLevelMixin):
         self.spec = chart.to_dict()
 
-    def fill(self, datasets: dict[str, pd.DataFrame], titles: dict[tuple, str] | None = None) -> dict:
-        """A Vega-Lite specification with `datasets` filled in and each title at a path (keys down the spec) set."""
+    def fill(self, datasets: dict[str, pd.DataFrame], titles: dict[tuple, str] | None = None,
+             description: str | None = None) -> dict:
+        """A Vega-Lite specification with `datasets` filled in, each title at a path (keys down the spec) set, and the
+        text alternative replaced by `description` when given (so that it can state this redraw's numbers)."""
         spec = copy.deepcopy(self.spec)
+        if description is not None:
+            spec["description"] = description
         # keep the template's own inline data (reference lines), add the named datasets
         spec["datasets"] = {**spec.get("datasets", {}), **{name: records(frame) for name, frame in datasets.items()}}
         for path, title in (titles or {}).items():

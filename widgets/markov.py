@@ -118,9 +118,15 @@ def metric_panels(data, keep: str | None = None) -> alt.VConcatChart:
     ).resolve_scale(color="independent")
 
 
+METRIC_PANELS_DESCRIPTION = (
+    "Four line charts against generation: the share of generation 1's vocabulary the model can still write, the "
+    "share of the rare words it still knows, distinct word pairs as a share of all pairs, and the cross-entropy in "
+    "bits per token on held-out real plays and on its own writing.")
+
+
 @functools.cache
 def live_template() -> charts.Template:
-    return charts.Template(metric_panels(alt.NamedData("metrics")))
+    return charts.Template(metric_panels(alt.NamedData("metrics")).properties(description=METRIC_PANELS_DESCRIPTION))
 
 
 def chart(order=2, tokens_per_generation=50_000, generations=10, regime="replace", cap_generations=2,
@@ -128,7 +134,13 @@ def chart(order=2, tokens_per_generation=50_000, generations=10, regime="replace
     """The live panel's chart: how the model's vocabulary, diversity and losses move, generation by generation."""
     check_budget(tokens_per_generation, generations)
     run = experiment(order, tokens_per_generation, generations, regime, cap_generations, real_share, seed)
-    return live_template().fill({"metrics": metrics_table(run.history)})
+    metrics = metrics_table(run.history)
+    last = metrics[metrics.generation == generations].set_index("metric")["value"]
+    return live_template().fill({"metrics": metrics}, description=(
+        f"{METRIC_PANELS_DESCRIPTION} One run of {REGIME_LABELS[regime]}, order {order}: by generation {generations} "
+        f"the model can write {last['vocabulary']:.0%} of generation 1's vocabulary and knows "
+        f"{last['rare_word_survival']:.0%} of its rare words; its loss on held-out plays is "
+        f"{last['heldout_loss']:.2f} bits per token and on its own writing {last['self_cross_entropy']:.2f}."))
 
 
 def side_by_side(order=2, tokens_per_generation=50_000, generations=10, regime="replace", cap_generations=2,
@@ -232,8 +244,11 @@ def static_chart(grid: pd.DataFrame, lines: pd.DataFrame) -> alt.VConcatChart:
     writing = alt.Chart(lines).mark_text(align="left", fontSize=13, font="Georgia, serif", color=theme.NEUTRAL).encode(
         x=alt.value(0), y=alt.value(12), text="line:N",
     ).transform_filter(f"{keep} && datum.generation == generation").properties(width=2 * theme.WIDTH + 40, height=24)
-    return alt.vconcat(panels, writing.properties(title="the first lines it wrote")).add_params(order, regime,
-                                                                                                 generation)
+    return alt.vconcat(panels, writing.properties(title="the first lines it wrote")).add_params(
+        order, regime, generation).properties(description=(
+            f"{METRIC_PANELS_DESCRIPTION} One run for the chosen order and regime; under replace the vocabulary and "
+            "the rare words shrink generation by generation. Below the charts, the first lines that the chosen "
+            "generation wrote."))
 
 
 def survival_table(tokens_per_generation: int = 100_000, generations: int = 30, seeds: int = 3,
@@ -274,4 +289,7 @@ def survival_chart(table: pd.DataFrame) -> alt.LayerChart:
                  alt.Tooltip("closed form:Q", format=".3f")])
     closed = base.mark_line(strokeDash=[6, 4]).encode(y="closed form:Q")
     return alt.layer(closed, simulated).properties(
-        width=2 * theme.WIDTH, height=220, title="Points: simulation. Dashed: branching-process prediction")
+        width=2 * theme.WIDTH, height=220, title="Points: simulation. Dashed: branching-process prediction",
+        description="The share of the real sample's words seen once, twice and five times that a unigram model "
+                    "still writes, against generations of resampling: simulated points on dashed curves of the "
+                    "branching-process prediction. Every curve falls; the rarer the word, the sooner.")

@@ -34,7 +34,7 @@ class Panel:
             control.observe(lambda change: self.changed(), names="value")
         header = widgets.HTML(f"<strong>{html.escape(title)}</strong>" + (f"<br><small>{note}</small>" if note else ""))
         grid = widgets.GridBox(list(controls.values()), layout=widgets.Layout(
-            grid_template_columns="repeat(auto-fit, minmax(260px, 1fr))", grid_gap="4px 16px"))
+            grid_template_columns="repeat(auto-fit, minmax(min(260px, 100%), 1fr))", grid_gap="4px 16px"))
         self.widget = widgets.VBox([header, grid, *self.actions(), self.message, self.output, self.below])
         self.changed()
 

@@ -1,7 +1,9 @@
 """One look for every chart in the book: a colour-blind-safe palette, readable type, and no chart-level background.
 
 The palette is Okabe and Ito's (2008), distinguishable under the common colour-vision deficiencies. Charts leave their
-background transparent so that they sit on the page's own colour in both the light and the dark theme.
+background transparent so that they sit on the page's own colour in both the light and the dark theme; on the built
+site, book_assets/static/readable.css gives their text and axes the theme's text colours in each mode (no single grey
+reaches WCAG AA contrast on both a white and a dark page), so NEUTRAL is what a notebook outside the book shows.
 """
 
 import altair as alt

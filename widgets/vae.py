@@ -236,6 +236,11 @@ EPOCH_STEPS = [5, 10, 20, 30, 60, 100, 150]
 MAX_GENERATIONS = 10
 
 
+METRICS_DESCRIPTION = ("Four small line charts against generation: the digit classes (or ring modes) the samples "
+                       "cover, the entropy of their histogram over classes (or modes), the spread of their codes "
+                       "(or the share of points near a mode), and the held-out loss.")
+
+
 @functools.cache
 def live_template(dataset_name: str) -> charts.Template:
     """The panel's chart for one dataset: the four measures, then what each generation wrote."""
@@ -251,7 +256,10 @@ def live_template(dataset_name: str) -> charts.Template:
         samples = ring_points(alt.NamedData("samples"), size=85).facet(
             facet=alt.Facet("generation:O", title=None, header=alt.Header(labelExpr=REAL_OR_GENERATION)),
             columns=6, spacing=6)
-    return charts.Template(alt.vconcat(metrics, samples.properties(title="What it wrote")).properties(title="…"))
+    return charts.Template(alt.vconcat(metrics, samples.properties(title="What it wrote")).properties(
+        title="…", description=f"{METRICS_DESCRIPTION} Below them, what each generation wrote "
+                               f"({'eight digit images' if dataset_name == 'digits' else 'its points in the plane'} "
+                               "per generation, the first row real data)."))
 
 
 def run_chart(run: VAERun, title: str) -> dict:
@@ -278,7 +286,10 @@ def chart(dataset="digits", regime="replace", generations=10, latent_size=8, epo
     """The live panel's picture for one seeded run, as a Vega-Lite specification."""
     run = experiment(dataset, regime, generations, latent_size, epochs, seed, cap_generations=cap_generations,
                      real_share=real_share, progress=progress)
-    return run_chart(run, run_title(run, regime))
+    title = run_title(run, regime)
+    spec = run_chart(run, title)
+    spec["description"] += f" {title}."  # the run's numbers, as the title states them
+    return spec
 
 
 def stored_view() -> tuple[dict, str]:
@@ -418,7 +429,11 @@ def static_chart(results: dict) -> alt.VConcatChart:
         ).resolve_scale(x="independent", y="independent")
         views.append(view.properties(title=alt.Title(alt.expr(
             f"'{regime}: ' + (generation == 0 ? 'real data' : 'generation ' + generation)"), fontSize=12)))
-    return alt.vconcat(metrics, alt.hconcat(*views)).add_params(chosen, generation)
+    return alt.vconcat(metrics, alt.hconcat(*views)).add_params(chosen, generation).properties(description=(
+        f"{METRICS_DESCRIPTION} For the chosen real data (digits or a ring of 8 Gaussians), the stored runs under "
+        "replace and accumulate: a faint line per run and a thick line for their mean, with the chosen generation "
+        "marked. Below, what one run of each regime wrote at that generation. Under replace the samples lose "
+        "classes and modes generation by generation; accumulate holds on to more of them."))
 
 
 def image_grid(results: dict, generations=(0, 1, 2, 3, 4, 6, 8, 10), per_row: int = 8) -> alt.FacetChart:
@@ -428,7 +443,11 @@ def image_grid(results: dict, generations=(0, 1, 2, 3, 4, 6, 8, 10), per_row: in
     return digit_images(images, per_row=per_row, images=per_row, pixel_size=3).facet(
         row=alt.Row("generation:O", title=None, header=alt.Header(
             labelExpr=REAL_OR_GENERATION, labelAngle=0, labelAlign="left")),
-        column=alt.Column("regime:N", title=None, sort=list(STATIC_REGIMES)), spacing=6)
+        column=alt.Column("regime:N", title=None, sort=list(STATIC_REGIMES)), spacing=6,
+    ).properties(description="Handwritten digits written by the VAE, eight per row, a row per generation from the "
+                             "real data down to generation 10, under replace (left) and accumulate (right). Under "
+                             "replace the digits blur into one smudge; under accumulate they degrade far more "
+                             "slowly.")
 
 
 def ring_grid(results: dict, generations=(0, 1, 2, 4, 10)) -> alt.FacetChart:
@@ -438,7 +457,11 @@ def ring_grid(results: dict, generations=(0, 1, 2, 4, 10)) -> alt.FacetChart:
     return ring_points(points, size=105).facet(
         column=alt.Column("generation:O", title=None, header=alt.Header(
             labelExpr=REAL_OR_GENERATION)),
-        row=alt.Row("regime:N", title=None, sort=list(STATIC_REGIMES)), spacing=6)
+        row=alt.Row("regime:N", title=None, sort=list(STATIC_REGIMES)), spacing=6,
+    ).properties(description="Scatter plots of the points the VAE wrote when its real data are 8 Gaussian blobs on a "
+                             "ring, a column per generation from the real data to generation 10, under replace (top) "
+                             "and accumulate (bottom). From the first generation on, the points bridge the gaps "
+                             "between the blobs, and under replace the ring melts into one blob.")
 
 
 if __name__ == "__main__":

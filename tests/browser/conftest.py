@@ -3,6 +3,7 @@
 The site is the one `tests/conftest.py` builds (or `$BOOK_HTML`, when set, to test another build).
 """
 
+import contextlib
 import functools
 import http.server
 import os
@@ -95,17 +96,29 @@ def browser():
 
 @dataclass
 class BrowserPage:
-    """A Playwright page plus what it did wrong: requests off 127.0.0.1 (aborted) and errors."""
+    """A Playwright page plus what it did wrong: requests off 127.0.0.1 (aborted) and errors.
+
+    `view` names the way the page is seen (helpers.VIEWS: "" is the default, light mode on a wide screen); it is in
+    the names of the screenshots `helpers.open_page` saves."""
 
     page: object
     external_requests: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    view: str = ""
 
 
 @pytest.fixture
 def browser_page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    visit = BrowserPage(context.new_page())
+    with visit_site(browser) as visit:
+        yield visit
+
+
+@contextlib.contextmanager
+def visit_site(browser, view: str = "", **context_options):
+    """A fresh browser context (by default 1280 x 900, light mode; `context_options` go to Playwright) whose requests
+    off 127.0.0.1 are aborted and recorded, and whose console errors are recorded."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context_options})
+    visit = BrowserPage(context.new_page(), view=view)
 
     def route(route):
         if urlsplit(route.request.url).hostname == "127.0.0.1":
@@ -117,5 +130,7 @@ def browser_page(browser):
     context.route("**/*", route)
     visit.page.on("console", lambda m: m.type == "error" and visit.errors.append(f"console: {m.text} at {m.location}"))
     visit.page.on("pageerror", lambda e: visit.errors.append(f"pageerror: {e}"))
-    yield visit
-    context.close()
+    try:
+        yield visit
+    finally:
+        context.close()

@@ -1,4 +1,5 @@
-"""Page helpers for the browser tests: open a page of the book, find its outputs, drive its charts."""
+"""Page helpers for the browser tests: open a page of the book, find its outputs, drive its charts, measure how
+readable they are."""
 
 from pathlib import Path
 
@@ -39,7 +40,8 @@ def open_page(visit, base_url, page_path, timeout_ms=30_000):
         pass  # the assertions in the tests say what did not render
     page.wait_for_load_state("networkidle")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / (page_path.replace("/", "__").removesuffix(".html") + ".png"), full_page=True)
+    name = page_path.replace("/", "__").removesuffix(".html") + (f"-{visit.view}" if visit.view else "")
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     return page
 
 
@@ -68,3 +70,82 @@ def move_bound_slider(page, chart_locator, slider_index, value):
         value,
     )
     page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+# The ways test_readable.py looks at every page, as Playwright context options ("" is conftest's default view).
+VIEWS = {"": {}, "dark": {"color_scheme": "dark"}, "phone": {"viewport": {"width": 390, "height": 844}}}
+
+# WCAG 2 contrast of text against what lies behind it, from computed styles: each text's colour (SVG `fill`, or
+# `color`), with its opacity and its ancestors', over the backgrounds of its ancestors composited from the root down.
+# Returns [{text, ratio, colour, background}] for every text drawn in the elements matching the selector.
+_CONTRASTS = r"""(selector) => {
+  const rgba = (css) => { const m = /rgba?\(([^)]*)\)/.exec(css); if (!m) return null;
+                          const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+                          return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat([1]);
+  const luminance = (c) => { const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const ratio = (a, b) => { const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+                            return (l1 + 0.05) / (l2 + 0.05); };
+  const behind = (el) => { const chain = []; for (let e = el; e; e = e.parentElement) chain.unshift(e);
+    return chain.reduce((bg, e) => { const c = rgba(getComputedStyle(e).backgroundColor);
+                                     return c && c[3] > 0 ? over(c, bg) : bg; }, [255, 255, 255, 1]); };
+  const opacity = (el) => { let o = 1; for (let e = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+                            return o; };
+  const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility === "visible";
+  const texts = [];
+  for (const root of document.querySelectorAll(selector)) {
+    for (const el of [root, ...root.querySelectorAll("*")]) {
+      const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join("").trim();
+      if (!own || !visible(el)) continue;
+      const style = getComputedStyle(el);
+      const svg = el instanceof SVGElement;
+      const colour = rgba(svg ? style.fill : style.color);
+      if (!colour) continue;  // an SVG text filled with a gradient or none
+      colour[3] *= (svg ? Number(style.fillOpacity) : 1) * opacity(el);
+      if (colour[3] === 0) continue;  // not drawn: Vega hides axis labels that would overlap with opacity 0
+      const background = behind(el);
+      texts.push({text: own.slice(0, 40), ratio: ratio(over(colour, background), background),
+                  colour: svg ? style.fill : style.color, background: `rgb(${background.slice(0, 3).map(Math.round)})`});
+    }
+  }
+  return texts;
+}"""
+
+
+def text_contrasts(page, selector):
+    """The contrast ratio (WCAG 2) of every visible text inside the elements matching `selector`, with its colours."""
+    return page.evaluate(_CONTRASTS, selector)
+
+
+# Elements of the article that reach past the right edge of the screen with no scrolling box (one that fits on the
+# screen) around them to scroll them into view: what a reader on a narrow screen cannot reach. An SVG counts as one.
+_OFF_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = (e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
+  const stuck = [];
+  for (const el of document.querySelectorAll("article.bd-article *")) {
+    if (el.ownerSVGElement || el.getClientRects().length === 0) continue;  // inside an SVG, or not displayed
+    if (el.getBoundingClientRect().right <= width + 1) continue;
+    let box = el.parentElement;
+    while (box && !scrolls(box)) box = box.parentElement;
+    if (!box || box.getBoundingClientRect().right > width + 1) {
+      stuck.push(`${el.tagName.toLowerCase()}.${[...el.classList].join(".")} ends at ${Math.round(el.getBoundingClientRect().right)} px`);
+    }
+  }
+  return stuck;
+}"""
+
+
+def unreachable_overflow(page):
+    """What sticks out of the screen on the right with no scrolling box to bring it into view (see _OFF_SCREEN)."""
+    return page.evaluate(_OFF_SCREEN)
+
+
+def tab_to(page, selector, presses=400):
+    """Press Tab until the focused element matches `selector`; returns whether it got there within `presses`."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement !== null && document.activeElement.matches(s)", selector):
+            return True
+    return False
