@@ -45,17 +45,23 @@ def engine() -> dict:
     return figures
 
 
+def redraw_seconds(view, seeds) -> float:
+    """Median seconds a panel takes to redraw, moving its seed control to each of `seeds` in turn (one timed redraw
+    each). Seeds it has not drawn recently make it re-run rather than answer from its cache of recent runs."""
+    remaining = iter(seeds)
+
+    def redraw():
+        view.controls["seed"].value = next(remaining)
+    return median_seconds(redraw, len(seeds))
+
+
 def panel() -> dict:
     from widgets import telephone
 
     figures = {}
     with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel, display() prints the chart
         built = median_seconds(lambda: telephone.panel(), 5)
-        view = telephone.panel()
-        seeds = [7, 8] * 10
-        def redraw():
-            view.controls["seed"].value = seeds.pop()
-        redraw_time = median_seconds(redraw, 20)
+        redraw_time = redraw_seconds(telephone.panel(), [8, 7] * 10)
     figures["telephone_panel_build_s"] = built
     figures["telephone_panel_redraw_default_s"] = redraw_time
     figures["telephone_static_grid_s"] = median_seconds(lambda: telephone.static_grid(), 1)
@@ -65,11 +71,7 @@ def panel() -> dict:
 
     load_corpus()  # once per kernel; a reader's first run pays it, every redraw after does not
     with contextlib.redirect_stdout(io.StringIO()):
-        view = markov.panel()
-        fresh_seeds = list(range(100, 107))  # new seeds, so the panel's cache of recent runs cannot answer
-        def markov_redraw():
-            view.controls["seed"].value = fresh_seeds.pop()
-        figures["markov_panel_redraw_default_s"] = median_seconds(markov_redraw, 7)
+        figures["markov_panel_redraw_default_s"] = redraw_seconds(markov.panel(), range(106, 99, -1))  # new seeds
 
     from widgets import accumulate
 
@@ -77,10 +79,7 @@ def panel() -> dict:
         view = accumulate.panel()
         for model in ("regression", "gaussian"):
             view.controls["model"].value = model
-            seeds = [7, 8] * 10
-            def accumulate_redraw():
-                view.controls["seed"].value = seeds.pop()
-            figures[f"accumulate_panel_redraw_default_s[{model}]"] = median_seconds(accumulate_redraw, 20)
+            figures[f"accumulate_panel_redraw_default_s[{model}]"] = redraw_seconds(view, [8, 7] * 10)
 
     from widgets import capped
 
@@ -88,19 +87,12 @@ def panel() -> dict:
         view = capped.panel()
         for model in ("regression", "gaussian"):
             view.controls["model"].value = model
-            seeds = [7, 8] * 5
-            def capped_redraw():
-                view.controls["seed"].value = seeds.pop()
-            figures[f"capped_panel_redraw_default_s[{model}]"] = median_seconds(capped_redraw, 10)
+            figures[f"capped_panel_redraw_default_s[{model}]"] = redraw_seconds(view, [8, 7] * 5)
 
     from widgets import gate
 
     with contextlib.redirect_stdout(io.StringIO()):
-        view = gate.panel()
-        seeds = [7, 8] * 5
-        def gate_redraw():
-            view.controls["seed"].value = seeds.pop()
-        figures["gate_panel_redraw_default_s"] = median_seconds(gate_redraw, 10)
+        figures["gate_panel_redraw_default_s"] = redraw_seconds(gate.panel(), [8, 7] * 5)
 
     from widgets import measuring
 
@@ -108,31 +100,24 @@ def panel() -> dict:
         view = measuring.panel()
         for model in measuring.LIVE_MODELS:
             view.controls["model"].value = model
-            fresh_seeds = list(range(200, 207))  # new seeds, so the panel's cache of recent runs cannot answer
-            def measuring_redraw():
-                view.controls["seed"].value = fresh_seeds.pop()
-            figures[f"measuring_panel_redraw_default_s[{model}]"] = median_seconds(measuring_redraw, 7)
+            figures[f"measuring_panel_redraw_default_s[{model}]"] = redraw_seconds(view, range(206, 199, -1))
 
     from widgets import feedback
 
     with contextlib.redirect_stdout(io.StringIO()):
         view = feedback.panel()
-        def feedback_redraw():  # a new seed: both runs, the adopting and the clean one, are re-run
-            view.controls["seed"].value += 1
-        figures["feedback_panel_redraw_default_s[gaussian]"] = median_seconds(feedback_redraw, 10)
+        first = view.controls["seed"].value + 1  # new seeds: both runs, the adopting and the clean one, are re-run
+        figures["feedback_panel_redraw_default_s[gaussian]"] = redraw_seconds(view, range(first, first + 10))
         view.controls["generations"].value = 10
         view.controls["model"].value = "markov"
-        figures["feedback_panel_redraw_default_s[markov, 10 generations]"] = median_seconds(feedback_redraw, 3)
+        figures["feedback_panel_redraw_default_s[markov, 10 generations]"] = redraw_seconds(
+            view, range(first + 10, first + 13))
     figures["feedback_static_grid_s"] = median_seconds(lambda: feedback.static_grid(seed=1), 1)
 
     from widgets import specialise
 
     with contextlib.redirect_stdout(io.StringIO()):
-        view = specialise.panel()
-        fresh_seeds = list(range(100, 107))  # new seeds: the engine's cache of recent runs cannot answer
-        def specialise_redraw():
-            view.controls["seed"].value = fresh_seeds.pop()
-        figures["specialise_panel_redraw_default_s"] = median_seconds(specialise_redraw, 7)
+        figures["specialise_panel_redraw_default_s"] = redraw_seconds(specialise.panel(), range(106, 99, -1))
 
     from widgets import fresh
 
@@ -140,10 +125,7 @@ def panel() -> dict:
         view = fresh.panel()
         for filter_name in fresh.FILTER_LABELS:
             view.controls["filter"].value = filter_name
-            seeds = [7, 8] * 5
-            def fresh_redraw():
-                view.controls["seed"].value = seeds.pop()
-            figures[f"fresh_panel_redraw_default_s[{filter_name}]"] = median_seconds(fresh_redraw, 10)
+            figures[f"fresh_panel_redraw_default_s[{filter_name}]"] = redraw_seconds(view, [8, 7] * 5)
     return figures
 
 

@@ -7,34 +7,9 @@ import pytest
 from collapse import GaussianModel, GaussianSource, theory
 from collapse.feedback import REMEDIES, AccumulateHuman, FeedbackSource, make_remedy, run_feedback
 from collapse.loop import simulate
+from tests.tagging import TaggingModel, tagged
 
 SEEDS = 4
-
-
-class TaggingModel:
-    """Rows are (origin, generation drawn): a true row has origin 0; a row written by model k has origin k."""
-
-    name = "tagging"
-    min_rows = 1
-
-    def __init__(self):
-        self.training_sets = []  # generation g's training rows at index g - 1, (seeds, rows, 2)
-
-    def summarise(self, rows):
-        return rows
-
-    def fit(self, summaries):
-        self.training_sets.append(np.concatenate(summaries, axis=1))
-        return len(self.training_sets)  # the generation number is all a tagging model needs
-
-    def sample(self, generation, rows, rng):
-        return tagged(SEEDS, rows, generation)
-
-    def score(self, generation, heldout):
-        return np.zeros(SEEDS)
-
-    def describe(self, generation):
-        return {}
 
 
 class AddingTaggingModel(TaggingModel):
@@ -45,6 +20,8 @@ class AddingTaggingModel(TaggingModel):
 
 
 class TrueRows:
+    """The true world: its rows have origin 0, where a row written by model k has origin k (tests/tagging.py)."""
+
     def draw(self, seeds, rows, rng):
         return tagged(seeds, rows, 0)
 
@@ -52,14 +29,8 @@ class TrueRows:
         return tagged(1, rows, -1)
 
 
-def tagged(seeds, rows, origin):
-    block = np.zeros((seeds, rows, 2))
-    block[..., 0] = origin
-    return block
-
-
 def tagging_run(adoption, remedy, generations=6, samples=50):
-    model = AddingTaggingModel()
+    model = AddingTaggingModel(SEEDS)
     history = run_feedback(model, TrueRows(), adoption=adoption, remedy=remedy, generations=generations,
                            samples_per_generation=samples, seeds=SEEDS)
     return model.training_sets, history
@@ -99,7 +70,7 @@ def test_accumulate_human_trains_on_every_human_block_and_everything_adds_the_mo
 
 def test_copied_rows_follow_the_geometric_weights():
     adoption, draws = 0.4, 20_000
-    source = FeedbackSource(TrueRows(), TaggingModel(), adoption)
+    source = FeedbackSource(TrueRows(), TaggingModel(SEEDS), adoption)
     for generation in range(1, 5):
         source.observe(generation, generation, None)
     rows = source.draw(SEEDS, draws // SEEDS, np.random.default_rng(3))[..., 0].ravel()
@@ -193,5 +164,5 @@ def test_models_must_be_observed_in_order():
 
 def test_accumulating_needs_a_model_whose_summaries_add_up():
     with pytest.raises(ValueError, match="summaries add up"):
-        simulate(TaggingModel(), TrueRows(), AccumulateHuman(False), generations=2, samples_per_generation=3,
+        simulate(TaggingModel(SEEDS), TrueRows(), AccumulateHuman(False), generations=2, samples_per_generation=3,
                  seeds=SEEDS)

@@ -6,7 +6,8 @@ import pytest
 from collapse import FixedRealMix, GaussianModel, GaussianSource, make_regime, simulate, theory
 from collapse.filtering import FilteredModel, LikelihoodFilter, VerifierFilter, make_filter
 from collapse.models.gaussian import GaussianParams
-from tests.test_engine_regimes import SAMPLES, SEEDS, TaggingModel, TaggingSource, tag_counts
+from tests.tagging import TaggingModel
+from tests.test_engine_regimes import SAMPLES, SEEDS, TaggingSource, tag_counts
 
 N = 10  # rows per generation in the Gaussian checks
 
@@ -96,7 +97,7 @@ def test_fixed_real_mix_is_stable_for_any_lambda(synthetic_per_real):
 
 def test_fixed_real_mix_trains_on_the_first_real_sample_plus_lambda_n_rows_of_the_last_generation():
     source = TaggingSource()
-    model = TaggingModel(source)
+    model = TaggingModel(SEEDS)
     simulate(model, source, FixedRealMix(1.5), generations=5, samples_per_generation=SAMPLES, seeds=SEEDS)
     assert source.draws == 1  # the real set is drawn once and never refreshed
     for generation, rows in enumerate(model.training_sets, start=1):

@@ -10,57 +10,29 @@ import pytest
 
 from collapse import Accumulate, AccumulateSubsample, FreshMix, Replace, make_regime, simulate
 from collapse.regimes import random_subsets
+from tests.tagging import TaggingModel, tagged
 
 SAMPLES = 6
 SEEDS = 3
 
 
 class TaggingSource:
+    """Real rows tagged -1, -2, ... in the order they are drawn; held-out rows tagged 0."""
+
     def __init__(self):
         self.draws = 0
 
-    def _tagged(self, seeds, rows, tag):
-        block = np.empty((seeds, rows, 2))
-        block[..., 0] = tag
-        block[..., 1] = np.arange(rows)
-        return block
-
     def draw(self, seeds, rows, rng):
         self.draws += 1
-        return self._tagged(seeds, rows, -self.draws)
+        return tagged(seeds, rows, -self.draws)
 
     def heldout(self, rows, rng):
-        return self._tagged(1, rows, 0)
-
-
-class TaggingModel:
-    name = "tagging"
-    min_rows = 1
-
-    def __init__(self, source):
-        self.source = source
-        self.training_sets = []  # generation g's training rows at index g - 1, each (seeds, rows, 2)
-
-    def summarise(self, rows):
-        return rows
-
-    def fit(self, summaries):
-        self.training_sets.append(np.concatenate(summaries, axis=1))
-        return len(self.training_sets)  # the generation number is all a tagging model needs
-
-    def sample(self, generation, rows, rng):
-        return self.source._tagged(SEEDS, rows, generation)
-
-    def score(self, generation, heldout):
-        return np.zeros(SEEDS)
-
-    def describe(self, generation):
-        return {}
+        return tagged(1, rows, 0)
 
 
 def training_sets(regime, generations=5, samples=SAMPLES):
     source = TaggingSource()
-    model = TaggingModel(source)
+    model = TaggingModel(SEEDS)
     simulate(model, source, regime, generations=generations, samples_per_generation=samples, seeds=SEEDS)
     return model.training_sets
 
@@ -117,9 +89,7 @@ def test_accumulate_subsample_draws_uniformly_from_the_whole_pool():
     # come from any one block is hypergeometric with mean SAMPLES / 6. Check it for every block over many seeds.
     seeds, generations, cap = 4_000, 6, SAMPLES
     source = TaggingSource()
-    model = TaggingModel(source)
-    model.sample = lambda generation, rows, rng: source._tagged(seeds, rows, generation)
-    model.score = lambda generation, heldout: np.zeros(seeds)
+    model = TaggingModel(seeds)
     simulate(model, source, AccumulateSubsample(cap), generations=generations, samples_per_generation=SAMPLES,
              seeds=seeds)
     last = model.training_sets[-1]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from collapse import theory
-from tests.panel_checks import assert_control_redraws
+from tests.panel_checks import assert_control_redraws, assert_settings_show_message
 from widgets import accumulate
 
 
@@ -39,23 +39,10 @@ def test_the_gaussian_has_no_closed_form_curve_and_hides_the_dimension(panel):
 
 
 def test_impossible_and_costly_settings_show_messages(panel):
-    panel.controls["samples_per_generation"].value = 10  # d = 10 needs at least 12 rows
-    try:
-        assert "needs at least d + 2 = 12 samples" in panel.message.value
-    finally:
-        panel.controls["samples_per_generation"].value = 30
-    panel.controls["seeds"].value = 2_000
-    panel.controls["generations"].value = 100
-    panel.controls["dimension"].value = 40
-    panel.controls["samples_per_generation"].value = 500
-    try:
-        assert "the panel allows 30,000,000" in panel.message.value
-    finally:
-        panel.controls["samples_per_generation"].value = 30
-        panel.controls["dimension"].value = 10
-        panel.controls["generations"].value = 10
-        panel.controls["seeds"].value = 200
-    assert panel.message.value == ""
+    assert_settings_show_message(panel, {"samples_per_generation": 10},  # d = 10 needs at least 12 rows
+                                 "needs at least d + 2 = 12 samples")
+    assert_settings_show_message(panel, {"seeds": 2_000, "generations": 100, "dimension": 40,
+                                         "samples_per_generation": 500}, "the panel allows 30,000,000")
 
 
 def test_relative_curves_start_at_one_and_match_the_theorem():

@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.panel_checks import assert_control_redraws
+from tests.panel_checks import assert_control_redraws, assert_settings_show_message
 from widgets import capped
 
 
@@ -32,16 +32,8 @@ def test_capped_curve_lies_between_the_references():
 
 
 def test_too_large_runs_show_a_message(panel):
-    panel.controls["cap_generations"].value = 50
-    panel.controls["seeds"].value = 500
-    panel.controls["generations"].value = 500
-    try:
-        assert "too large for the panel" in panel.message.value
-    finally:
-        panel.controls["generations"].value = 40
-        panel.controls["seeds"].value = 20
-        panel.controls["cap_generations"].value = 1
-    assert panel.message.value == ""
+    assert_settings_show_message(panel, {"cap_generations": 50, "seeds": 500, "generations": 500},
+                                 "too large for the panel")
 
 
 def test_static_chart_binds_model_and_cap():

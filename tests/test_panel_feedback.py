@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.panel_checks import assert_control_redraws
+from tests.panel_checks import assert_control_redraws, assert_settings_show_message
 from widgets import feedback
 
 
@@ -24,25 +24,11 @@ def test_every_control_changes_the_chart(panel, control, value):
 
 
 def test_too_large_runs_show_a_message(panel):
-    panel.controls["seeds"].value = 2_000
-    panel.controls["generations"].value = 200
-    try:
-        assert "too large for the panel" in panel.message.value
-    finally:
-        panel.controls["generations"].value = 12
-        panel.controls["seeds"].value = 50
-    assert panel.message.value == ""
+    assert_settings_show_message(panel, {"seeds": 2_000, "generations": 200}, "too large for the panel")
 
 
 def test_long_markov_runs_show_a_message(panel):
-    panel.controls["generations"].value = 40
-    panel.controls["model"].value = "markov"
-    try:
-        assert "at most 15 generations" in panel.message.value
-    finally:
-        panel.controls["model"].value = "gaussian"
-        panel.controls["generations"].value = 12
-    assert panel.message.value == ""
+    assert_settings_show_message(panel, {"generations": 40, "model": "markov"}, "at most 15 generations")
 
 
 def test_static_chart_binds_model_remedy_and_adoption():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.panel_checks import assert_control_redraws
+from tests.panel_checks import assert_control_redraws, assert_settings_show_message
 from widgets import fresh
 
 
@@ -37,24 +37,12 @@ def test_bias_slider_redraws_the_verifier(panel):
 
 
 def test_too_large_runs_show_a_message(panel):
-    panel.controls["threshold"].value = 0.5  # keeps 38% of the candidates: 2.6 drawn per kept row
-    panel.controls["seeds"].value = 500
-    panel.controls["generations"].value = 200
-    try:
-        assert "the panel allows" in panel.message.value
-    finally:
-        panel.controls["generations"].value = 20
-        panel.controls["seeds"].value = 50
-        panel.controls["threshold"].value = 1.0
-    assert panel.message.value == ""
+    # a threshold of 0.5 keeps 38% of the candidates: 2.6 drawn per kept row
+    assert_settings_show_message(panel, {"threshold": 0.5, "seeds": 500, "generations": 200}, "the panel allows")
 
 
 def test_bad_seed_shows_a_message(panel):
-    panel.controls["seed"].value = -1
-    try:
-        assert "seed must be a whole number" in panel.message.value
-    finally:
-        panel.controls["seed"].value = 0
+    assert_settings_show_message(panel, {"seed": -1}, "seed must be a whole number")
 
 
 def test_static_filter_chart_binds_filter_and_bias():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.panel_checks import assert_control_redraws
+from tests.panel_checks import assert_control_redraws, assert_settings_show_message
 from widgets import gate
 
 
@@ -44,25 +44,12 @@ def test_regime_options_redraw_and_show_only_with_their_regime(panel, regime, co
 
 
 def test_too_large_runs_show_a_message(panel):
-    panel.controls["seeds"].value = 2_000
-    panel.controls["validation_rows"].value = 1_000
-    try:
-        assert "units of work; the panel allows" in panel.message.value
-    finally:
-        panel.controls["validation_rows"].value = 20
-        panel.controls["seeds"].value = 100
-    assert panel.message.value == ""
+    assert_settings_show_message(panel, {"seeds": 2_000, "validation_rows": 1_000}, "units of work; the panel allows")
 
 
 def test_regression_with_too_few_samples_shows_a_message(panel):
-    panel.controls["samples_per_generation"].value = 5
-    panel.controls["model"].value = "regression"
-    try:
-        assert "needs at least 12 samples per generation" in panel.message.value
-    finally:
-        panel.controls["model"].value = "gaussian"
-        panel.controls["samples_per_generation"].value = 10
-    assert panel.message.value == ""
+    assert_settings_show_message(panel, {"samples_per_generation": 5, "model": "regression"},
+                                 "needs at least 12 samples per generation")
 
 
 def test_static_chart_binds_model_regime_and_validation_size():

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.panel_checks import assert_control_redraws
+from tests.panel_checks import assert_control_redraws, settings_showing_message
 from widgets import markov
 
 
@@ -30,19 +30,16 @@ def test_every_control_changes_the_chart(panel, control, value):
 
 def test_too_much_writing_shows_a_message(panel):
     last = json.dumps(panel.spec)
-    panel.controls["generations"].value = 30
-    panel.controls["tokens_per_generation"].value = 200_000  # 6,000,000 tokens: refused
-    try:
-        assert "the panel allows 2,000,000" in panel.message.value
+    # 30 generations of 200,000 tokens: 6,000,000 tokens, refused
+    with settings_showing_message(panel, {"generations": 30, "tokens_per_generation": 200_000},
+                                  "the panel allows 2,000,000"):
         assert json.dumps(panel.spec) != last  # the first move (30 generations) was allowed and redrew
         refused = json.dumps(panel.spec)
         panel.controls["order"].value = 3  # still too much: the message stays, the chart does not change
-        assert "the panel allows" in panel.message.value and json.dumps(panel.spec) == refused
-    finally:
-        panel.controls["order"].value = 2
-        panel.controls["tokens_per_generation"].value = 20_000
-        panel.controls["generations"].value = 4
-    assert panel.message.value == ""
+        try:
+            assert "the panel allows" in panel.message.value and json.dumps(panel.spec) == refused
+        finally:
+            panel.controls["order"].value = 2
 
 
 def test_words_gone_by_the_last_generation_are_struck_through():

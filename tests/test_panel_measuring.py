@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.panel_checks import assert_control_redraws
+from tests.panel_checks import assert_control_redraws, assert_settings_show_message
 from widgets import measuring
 
 
@@ -36,14 +36,7 @@ def test_sample_size_redraws_the_numpy_models(panel):
 
 
 def test_too_large_runs_show_a_message(panel):
-    panel.controls["tokens_per_generation"].value = 50_000
-    panel.controls["seeds"].value = 1_000
-    try:
-        assert "the panel allows" in panel.message.value
-    finally:
-        panel.controls["seeds"].value = 2
-        panel.controls["tokens_per_generation"].value = 2_000
-    assert panel.message.value == ""
+    assert_settings_show_message(panel, {"tokens_per_generation": 50_000, "seeds": 1_000}, "the panel allows")
 
 
 def test_relative_table_divides_the_median_by_generation_one():
