@@ -48,6 +48,15 @@
         // sphinx-thebe moves the launch button from class `thebe-status-<old>` to `thebe-status-<new>` on every
         // status, starting from "undefined": without that first class it never gets one, and its spinner never stops.
         document.querySelectorAll(".thebe-launch-button").forEach((button) => button.classList.add("thebe-status-undefined"));
+        // thebe 0.9 pairs the n-th code cell with the n-th output on the page, so a cell with no stored output (an
+        // import cell) would send every later cell's results into the next cell's output: give each one a place.
+        document.querySelectorAll("[data-executable]").forEach((source) => {
+          if (!source.nextElementSibling?.matches("[data-output]")) {
+            const output = document.createElement("div");
+            output.setAttribute("data-output", "");
+            source.insertAdjacentElement("afterend", output);
+          }
+        });
         if (!server) return bootstrap(options);
         // sphinx-thebe labels every status "Launching from mybinder.org"; this handler runs after its own.
         value.on("status", () => {
