@@ -102,6 +102,7 @@ def heldout_probabilities(trained_on: str, budget_tokens: int | None = None, ord
     check_choice("trained_on", trained_on, [*DOMAINS, GENERAL])
     check_int("order", order, 1, 4)
     check_int("seeds", seeds, 1, 50)
+    seed = check_int("seed", seed, 0)
     if budget_tokens is None and trained_on == GENERAL:
         model, tables = _fit_everything(order)
         fitted = [tables]

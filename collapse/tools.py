@@ -50,6 +50,7 @@ def parse_answer(ids) -> int | None:
 def split_words(words, test_share: float, seed: int) -> tuple[list[str], list[str]]:
     """A seeded split of the words into training and test words: no test word is ever trained on."""
     check_fraction("test_share", test_share)
+    seed = check_int("seed", seed, 0)
     order = np.random.default_rng(seed).permutation(len(words))
     cut = len(words) - int(round(test_share * len(words)))
     if cut < 1 or cut == len(words):

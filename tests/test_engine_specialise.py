@@ -66,7 +66,9 @@ def test_runs_are_reproducible_and_seeds_differ():
     (lambda: specialise.heldout_bits("histories", 50, order=2), "budget_tokens must be a whole number from 100"),
     (lambda: specialise.heldout_bits("histories", 10_000, order=5), "order must be a whole number from 1 to 4"),
     (lambda: specialise.tailored_bits("histories", share=1.5), "share must be a number from 0 to 1"),
+    (lambda: specialise.heldout_bits("histories", 10_000, seed=-1), "seed must be a whole number of at least 0"),
     (lambda: tools.split_words(["a", "b"], 0.0, seed=0), "leaves no training or no test words"),
+    (lambda: tools.split_words(["a", "b", "c"], 0.5, seed=-2), "seed must be a whole number of at least 0"),
     (lambda: tools.train(["tempest"], order=0), "order must be a whole number from 1"),
 ])
 def test_bad_input_says_what_is_allowed(call, message):

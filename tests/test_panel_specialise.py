@@ -43,7 +43,7 @@ def test_a_budget_beyond_the_domain_is_refused():
 
 def test_bad_seed_shows_a_message(panel):
     with contextlib.redirect_stdout(io.StringIO()):
-        assert_settings_show_message(panel, {"seed": -1}, "non-negative integer")  # numpy's own message
+        assert_settings_show_message(panel, {"seed": -1}, "seed must be a whole number of at least 0")
 
 
 def test_static_chart_binds_domain_and_budget():
