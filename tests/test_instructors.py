@@ -45,11 +45,19 @@ def squeezed(text: str) -> str:
 
 
 def solution_lines(chapter) -> list[str]:
-    """From each solution in the chapter's source, its longest stretch of text outside math and markup."""
+    """From each solution in the chapter's source, its longest stretch of text outside math and markup that appears
+    nowhere else in the chapter (a solution may repeat a line of the chapter's own code, which the student sees)."""
     source = (ROOT / f"{chapter.docname}.md").read_text()
-    blocks = re.findall(r"```\{solution-start\}.*?```\n(.*?)```\{solution-end\}", source, flags=re.DOTALL)
-    return [max((stretch for line in block.splitlines() if not line.startswith(("```", ":"))
-                 for stretch in re.split(r"\$[^$]*\$|[*`]", line)), key=len) for block in blocks]
+    solution = r"```\{solution-start\}.*?```\n(.*?)```\{solution-end\}"
+    blocks = re.findall(solution, source, flags=re.DOTALL)
+    elsewhere = squeezed(re.sub(solution, "", source, flags=re.DOTALL))
+    lines = []
+    for block in blocks:
+        own = [stretch for line in block.splitlines() if not line.startswith(("```", ":"))
+               for stretch in re.split(r"\$[^$]*\$|[*`]", line) if squeezed(stretch) not in elsewhere]
+        assert own, f"a solution in {chapter.docname} has no text of its own:\n{block}"
+        lines.append(max(own, key=len))
+    return lines
 
 
 @pytest.mark.book

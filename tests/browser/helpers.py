@@ -126,6 +126,7 @@ _OFF_SCREEN = """() => {
   const stuck = [];
   for (const el of document.querySelectorAll("article.bd-article *")) {
     if (el.ownerSVGElement || el.getClientRects().length === 0) continue;  // inside an SVG, or not displayed
+    if (el.closest("mjx-assistive-mml")) continue;  // MathJax's copy for screen readers, clipped to nothing on screen
     if (el.getBoundingClientRect().right <= width + 1) continue;
     let box = el.parentElement;
     while (box && !scrolls(box)) box = box.parentElement;
