@@ -43,9 +43,16 @@ def site_pages():
     return list(dict.fromkeys(files(yaml.safe_load((ROOT / "_toc.yml").read_text()))))
 
 
+def panel_pages():
+    """The pages whose source has a live panel cell (a call to a widget module's `panel()`)."""
+    return [page for page in site_pages() if ".panel(" in (ROOT / page).with_suffix(".md").read_text()]
+
+
 def pytest_generate_tests(metafunc):
     if "page_path" in metafunc.fixturenames:
         metafunc.parametrize("page_path", site_pages())
+    if "panel_page" in metafunc.fixturenames:
+        metafunc.parametrize("panel_page", panel_pages())
 
 
 def _unavailable(reason):
