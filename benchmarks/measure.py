@@ -72,7 +72,7 @@ def record(figures: dict[str, float], targets: dict[str, str], width: int = 50) 
     machine = {"cores": os.cpu_count(), "python": platform.python_version(), "date": date.today().isoformat()}
     for key, value in figures.items():
         target = next((t for prefix, t in targets.items() if key.startswith(prefix)), "")
-        unit = "x" if "ratio" in key else " "
+        unit = "x" if "_ratio_" in key else " "  # a ratio of two timings, not seconds ("generations" holds "ratio")
         print(f"  {key:{width}} {value:10.3f}{unit}  {target}")
         if math.isfinite(value):  # JSON has no infinity: an infinite figure is printed, not recorded
             recorded[key] = {"value": round(value, 4), **machine}
