@@ -6,7 +6,8 @@
 - Launch and download links that use the generated notebooks in notebooks/ (scripts/make_notebooks.py): Colab and
   nbgitpuller cannot open a chapter's MyST source, which is what Jupyter Book's buttons point at.
 - The student edition (`student_edition = True`, set by `scripts/build_book.py --student`): every exercise's
-  solution is removed from the pages, and the downloads that would carry them are withdrawn.
+  solution is removed from the pages; its launch and .ipynb download buttons use notebooks/student/, the same
+  notebooks without solutions, and the download of the page's MyST source (solutions and all) is withdrawn.
 """
 
 import re
@@ -25,6 +26,7 @@ OBJECTIVES_MARK = "**You will be able to**"
 TIME_MARK = "**Time:**"
 PREREQUISITES_MARK = "**Prerequisites:**"
 NOTEBOOK_FOLDER = "notebooks"
+STUDENT_NOTEBOOK_FOLDER = "notebooks/student"
 
 
 @dataclass
@@ -130,26 +132,36 @@ class RemoveSolutions(SphinxTransform):
 
 
 def _use_generated_notebooks(app, pagename, templatename, context, doctree):
-    """Point the Binder, Colab and JupyterHub buttons, and the .ipynb download, at notebooks/<chapter>.ipynb.
+    """Point the Binder, Colab and JupyterHub buttons, and the .ipynb download, at notebooks/<chapter>.ipynb
+    (notebooks/student/<chapter>.ipynb in the student edition).
 
     (Binder could open the MyST source through jupytext, but Notebook 7 opens a .md file in its text editor.)"""
-    root = Path(app.srcdir)
-    notebook = root / NOTEBOOK_FOLDER / f"{Path(pagename).name}.ipynb"
-    source = context.get("sourcename", "").removesuffix(".txt")  # e.g. chapters/capped.md
+    folder = STUDENT_NOTEBOOK_FOLDER if app.config.student_edition else NOTEBOOK_FOLDER
+    notebook = Path(app.srcdir) / folder / f"{Path(pagename).name}.ipynb"
+    # e.g. chapters/capped.md: what the theme's launch links open (its `sourcename` is empty without copied sources)
+    source = Path(app.env.doc2path(pagename, False)).as_posix() if pagename in app.env.all_docs else ""
     downloaded = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"  # where the theme copied the executed notebook
     for group in context.get("header_buttons", []):
-        if app.config.student_edition and group.get("label") == "download-buttons":
-            group["buttons"] = [button for button in group["buttons"]  # these would carry the solutions
-                                if button.get("label") not in ("download-notebook-button", "download-source-button")]
+        if group.get("label") == "download-buttons":
+            buttons = group["buttons"]
+            if app.config.student_edition:
+                buttons[:] = [button for button in buttons if button.get("label") != "download-source-button"]
+            offered = any(button.get("label") == "download-notebook-button" for button in buttons)
+            if notebook.is_file() and not offered:  # the student edition copies no sources, so the theme has none
+                buttons.insert(0, {"type": "link", "url": f"{context['pathto']('_sources', 1)}/{pagename}.ipynb",
+                                   "text": ".ipynb", "icon": "fas fa-code", "label": "download-notebook-button",
+                                   "tooltip": "Download notebook file (exercises, no solutions)"})
+            elif offered and not notebook.is_file() and app.config.student_edition:
+                buttons[:] = [button for button in buttons if button.get("label") != "download-notebook-button"]
         if notebook.is_file() and source and group.get("label") == "launch-buttons":
             for button in group["buttons"]:
                 if button.get("text") in ("Binder", "Colab", "JupyterHub"):
-                    button["url"] = button["url"].replace(source, f"{NOTEBOOK_FOLDER}/{notebook.name}")
-    if downloaded.is_file():
-        if app.config.student_edition:
-            downloaded.unlink()
-        elif notebook.is_file():
-            shutil.copyfile(notebook, downloaded)
+                    button["url"] = button["url"].replace(source, f"{folder}/{notebook.name}")
+    if notebook.is_file():  # (the student edition copies no page sources, so the folder may not be there yet)
+        downloaded.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(notebook, downloaded)
+    elif downloaded.is_file() and app.config.student_edition:
+        downloaded.unlink()  # the executed notebook of a page with no generated one: it could hold solutions
 
 
 def setup(app):

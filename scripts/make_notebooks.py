@@ -1,7 +1,10 @@
 """Write every chapter as a plain Jupyter notebook into notebooks/, for Colab, a JupyterHub and downloading.
 
-    python scripts/make_notebooks.py            # (re)write notebooks/*.ipynb from chapters/*.md
+    python scripts/make_notebooks.py            # (re)write notebooks/*.ipynb and notebooks/student/*.ipynb
     python scripts/make_notebooks.py --check    # exit 1, naming them, if any notebook differs from its chapter
+
+notebooks/student/ holds the same notebooks with every exercise's solution taken out, for the student edition's
+launch and download buttons.
 
 The notebooks are generated, never edited by hand: each is its MyST chapter converted by jupytext, cells and tags
 unchanged (the remove-cell cells compute the numbers the prose quotes), with one set-up cell put first. That cell
@@ -11,6 +14,7 @@ _config.yml, installs the packages the kernel lacks at the book's pins, and fetc
 
 import argparse
 import pprint
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +24,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+STUDENT_NOTEBOOKS = NOTEBOOKS / "student"
+# A gated solution, from its opening directive to its closing one (prose and code cells alike), and the blank lines
+# after it.
+SOLUTION = re.compile(r"^```\{solution-start\}.*?^```\{solution-end\}\n```\n\n*", flags=re.DOTALL | re.MULTILINE)
 SETUP_TAG = "book-setup"
 CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"  # torch without the GBs of CUDA packages
 # The modules the engine, the widgets and the chapters import, and the pip distribution that provides each.
@@ -34,7 +42,8 @@ import importlib, importlib.util, subprocess, sys
 from pathlib import Path
 
 if importlib.util.find_spec("collapse") is None:
-    book = Path("..").resolve()  # a notebook opened from the repository's notebooks/ folder (nbgitpuller)
+    # a notebook opened from the repository's notebooks/ or notebooks/student/ folder (nbgitpuller)
+    book = next((up.resolve() for up in (Path(".."), Path("../..")) if (up / "collapse").is_dir()), Path("."))
     if not (book / "collapse").is_dir():
         book = Path("{folder}").resolve()  # elsewhere (Colab): a clone next to the notebook
         if not book.is_dir():
@@ -77,9 +86,17 @@ def setup_source() -> str:
                              url=config["url"], pins=pprint.pformat(pins, width=100).replace("\n", "\n" + " " * 11), cpu_index=CPU_TORCH_INDEX)
 
 
-def notebook_text(chapter: Path) -> str:
-    """The chapter as .ipynb JSON: jupytext's conversion with the set-up cell first."""
-    notebook = jupytext.read(chapter)
+def without_solutions(text: str) -> str:
+    """The MyST source with every gated solution (solution-start ... solution-end) taken out."""
+    if "```{solution}" in text:
+        raise ValueError("an ungated ```{solution}``` block: write solutions as solution-start ... solution-end")
+    return SOLUTION.sub("", text)
+
+
+def notebook_text(chapter: Path, student: bool = False) -> str:
+    """The chapter as .ipynb JSON: jupytext's conversion with the set-up cell first (solutions out for students)."""
+    text = chapter.read_text()
+    notebook = jupytext.reads(without_solutions(text) if student else text, fmt="md:myst")
     notebook.metadata.pop("jupytext", None)  # a plain notebook, not paired with the .md
     notebook.cells.insert(0, nbformat.v4.new_code_cell(setup_source(), metadata={"tags": [SETUP_TAG]}))
     for index, cell in enumerate(notebook.cells):
@@ -87,22 +104,23 @@ def notebook_text(chapter: Path) -> str:
     return jupytext.writes(notebook, fmt="ipynb")
 
 
-def target(chapter: Path) -> Path:
-    return NOTEBOOKS / f"{chapter.stem}.ipynb"
+def target(chapter: Path, student: bool = False) -> Path:
+    return (STUDENT_NOTEBOOKS if student else NOTEBOOKS) / f"{chapter.stem}.ipynb"
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that notebooks/ is up to date")
     check = parser.parse_args(argv).check
-    expected = {target(chapter): notebook_text(chapter) for chapter in chapters()}
+    expected = {target(chapter, student): notebook_text(chapter, student)
+                for chapter in chapters() for student in (False, True)}
     stale = [path for path, text in expected.items() if not path.is_file() or path.read_text() != text]
-    extra = sorted(set(NOTEBOOKS.glob("*.ipynb")) - set(expected))
+    extra = sorted((set(NOTEBOOKS.glob("*.ipynb")) | set(STUDENT_NOTEBOOKS.glob("*.ipynb"))) - set(expected))
     if check:
         for path in stale + extra:
             print(f"{path.relative_to(ROOT)} is out of date: run python scripts/make_notebooks.py")
         return 1 if stale or extra else 0
-    NOTEBOOKS.mkdir(exist_ok=True)
+    STUDENT_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
     for path in stale:
         path.write_text(expected[path])
     for path in extra:

@@ -14,6 +14,7 @@ import pytest
 
 from book_assets.teaching import read_chapters
 from tests.conftest import ROOT
+from tests.solutions import exercise_labels, solution_lines, squeezed
 
 CHAPTERS = read_chapters(ROOT)
 TITLES = [chapter.title for chapter in CHAPTERS]
@@ -38,26 +39,6 @@ def page_text(path: Path) -> str:
     """The page's text with whitespace collapsed and Sphinx's typographic quotes made plain again."""
     text = unescape(re.sub(r"<[^>]+>", " ", path.read_text()))
     return " ".join(text.translate(str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")).split())
-
-
-def squeezed(text: str) -> str:
-    return "".join(text.split())  # highlighted code and rendered math split text differently from the source
-
-
-def solution_lines(chapter) -> list[str]:
-    """From each solution in the chapter's source, its longest stretch of text outside math and markup that appears
-    nowhere else in the chapter (a solution may repeat a line of the chapter's own code, which the student sees)."""
-    source = (ROOT / f"{chapter.docname}.md").read_text()
-    solution = r"```\{solution-start\}.*?```\n(.*?)```\{solution-end\}"
-    blocks = re.findall(solution, source, flags=re.DOTALL)
-    elsewhere = squeezed(re.sub(solution, "", source, flags=re.DOTALL))
-    lines = []
-    for block in blocks:
-        own = [stretch for line in block.splitlines() if not line.startswith(("```", ":"))
-               for stretch in re.split(r"\$[^$]*\$|[*`]", line) if squeezed(stretch) not in elsewhere]
-        assert own, f"a solution in {chapter.docname} has no text of its own:\n{block}"
-        lines.append(max(own, key=len))
-    return lines
 
 
 @pytest.mark.book
@@ -102,11 +83,25 @@ def student_html(built_book) -> Path:
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.docname)
 def test_student_edition_has_the_exercises_and_no_solutions(built_book, student_html, chapter):
     full, student = (root / f"{chapter.docname}.html" for root in (built_book.html, student_html))
-    labels = re.findall(r"```\{exercise\}\n:label: (\S+)", (ROOT / f"{chapter.docname}.md").read_text())
+    source = ROOT / f"{chapter.docname}.md"
+    labels = exercise_labels(source)
     assert labels and all(f'id="{label}"' in student.read_text() for label in labels)
     assert 'class="solution' not in student.read_text() and 'class="solution' in full.read_text()
-    for line in solution_lines(chapter):
+    for line in solution_lines(source):
         assert squeezed(line) in squeezed(page_text(full)), line  # so that its absence below means something
         assert squeezed(line) not in squeezed(page_text(student)), line
-    assert not (student_html / "_sources" / f"{chapter.docname}.ipynb").exists()
-    assert not (student_html / "_sources" / f"{chapter.docname}.md").exists()
+    assert not (student_html / "_sources" / f"{chapter.docname}.md").exists()  # the source holds the solutions
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.docname)
+def test_student_edition_launches_and_downloads_the_student_notebook(student_html, chapter):
+    html = (student_html / f"{chapter.docname}.html").read_text()
+    stem = Path(chapter.docname).name
+    links = [unescape(unquote(link)) for link in re.findall(r'href="([^"]+)"', html)]
+    launches = [link for link in links if link.startswith(("https://mybinder.org/v2/", "https://colab.research."))
+                or "/hub/user-redirect/git-pull?" in link]
+    assert len(launches) == 3 and all(f"notebooks/student/{stem}.ipynb" in link for link in launches), launches
+    assert f"_sources/{chapter.docname}.ipynb" in html and f"_sources/{chapter.docname}.md" not in html
+    downloaded = student_html / "_sources" / f"{chapter.docname}.ipynb"
+    assert downloaded.read_text() == (ROOT / "notebooks" / "student" / f"{stem}.ipynb").read_text()
