@@ -17,11 +17,12 @@ Two filters for the one-dimensional Gaussian model:
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from collapse._checks import check_positive
+from collapse._checks import check_choice, check_positive
 from collapse.models.gaussian import GaussianParams
 from collapse.theory import likelihood_filter_keep_share
 
@@ -79,8 +80,9 @@ class VerifierFilter:
         return self.envelope  # exactly so while the model covers the belief
 
     def __post_init__(self):
-        if isinstance(self.belief_mean, bool) or not np.isfinite(self.belief_mean):
-            raise ValueError(f"belief_mean must be a finite number; got {self.belief_mean!r}.")
+        value = self.belief_mean
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+            raise ValueError(f"belief_mean must be a finite number; got {value!r}.")
         check_positive("belief_std", self.belief_std)
         if not 1 <= check_positive("envelope", self.envelope) <= MAX_ENVELOPE:
             raise ValueError(f"envelope must be from 1 to {MAX_ENVELOPE:g} (candidates looked at per kept row); "
@@ -104,13 +106,12 @@ FILTER_NAMES = ("none", "likelihood", "verifier")
 def make_filter(name: str, threshold: float = 1.0, belief_mean: float = 0.0, belief_std: float = 1.0,
                 envelope: float = 4.0):
     """Build a filter from its name: "none", "likelihood" (uses threshold) or "verifier" (uses the belief)."""
+    check_choice("filter", name, FILTER_NAMES)
     if name == "none":
         return NoFilter()
     if name == "likelihood":
         return LikelihoodFilter(threshold)
-    if name == "verifier":
-        return VerifierFilter(belief_mean, belief_std, envelope)
-    raise ValueError(f"filter must be one of {', '.join(repr(n) for n in FILTER_NAMES)}; got {name!r}.")
+    return VerifierFilter(belief_mean, belief_std, envelope)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ class FilteredModel:
         kept = None
         filled = None
         drawn = 0
-        batch = int(np.ceil(1.5 * rows * self.filter.candidates_per_row)) + 16  # one round, most of the time
+        # one round, most of the time; never more than the cap, so a filter too tight reaches the message below
+        batch = int(min(np.ceil(1.5 * rows * self.filter.candidates_per_row) + 16, MAX_CANDIDATES_PER_ROW * rows))
         while drawn < MAX_CANDIDATES_PER_ROW * rows:
             candidates = self.model.sample(params, batch, rng)
             drawn += batch

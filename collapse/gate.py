@@ -25,7 +25,7 @@ import numpy as np
 
 from collapse._checks import check_choice, check_int
 from collapse.history import History
-from collapse.loop import check_run
+from collapse.loop import check_run, rows_to_sample
 from collapse.regimes import Pool
 
 GATES = ("validation", "oracle")  # rank by the validation loss, or by the true error itself
@@ -86,14 +86,15 @@ def simulate_gated(model, real, regime, *, generations: int, samples_per_generat
     error, validation_loss = measure(deployed)
     history.record(1, {"true_error": error, "validation_loss": validation_loss, "candidate_true_error": error,
                        "candidate_validation_loss": validation_loss, "deployed": np.ones(seeds)})
+    synthetic_rows = rows_to_sample(regime, samples_per_generation)
     for generation in range(2, generations + 1):
-        pool.add(model.sample(deployed, samples_per_generation, rng))
+        pool.add(model.sample(deployed, synthetic_rows, rng))
         candidate = model.fit(regime.training_set(pool, real, samples_per_generation, rng))
         candidate_error, candidate_loss = measure(candidate)
         better = candidate_loss < validation_loss if gate == "validation" else candidate_error < error
         deployed = select_per_seed(better, candidate, deployed)
-        # measured again from the parameters kept, so that the record checks the selection rather than repeats it
-        error, validation_loss = measure(deployed)
+        error, validation_loss = np.where(better, candidate_error, error), np.where(better, candidate_loss,
+                                                                                     validation_loss)
         history.record(generation, {"true_error": error, "validation_loss": validation_loss,
                                     "candidate_true_error": candidate_error,
                                     "candidate_validation_loss": candidate_loss, "deployed": better.astype(float)})

@@ -27,6 +27,12 @@ def check_run(model, regime, generations, seeds, samples_per_generation, seed) -
     return generations, seeds, samples_per_generation, seed
 
 
+def rows_to_sample(regime, samples_per_generation: int) -> int:
+    """Synthetic rows each generation draws: one generation's worth, unless the regime asks for another amount
+    (fixed-real-mix)."""
+    return getattr(regime, "synthetic_rows", lambda rows: rows)(samples_per_generation)
+
+
 def simulate(model, real, regime, *, generations: int, samples_per_generation: int, seeds: int = 1,
              seed: int = 0, heldout_rows: int = 1_000, observe=None) -> History:
     """Run `seeds` independent chains of `generations` models side by side and record every model's metrics.
@@ -51,9 +57,7 @@ def simulate(model, real, regime, *, generations: int, samples_per_generation: i
     # Models that can say something about their own output (text diversity, say) see every generation's samples,
     # the last one's included; the others stop sampling after the last fit.
     describes_output = hasattr(model, "describe_output")
-    # One generation's worth of synthetic rows, unless the regime asks for another amount (fixed-real-mix).
-    rows_to_sample = (regime.synthetic_rows(samples_per_generation) if hasattr(regime, "synthetic_rows")
-                      else samples_per_generation)
+    synthetic_rows = rows_to_sample(regime, samples_per_generation)
     for generation in range(1, generations + 1):
         params = model.fit(training_set)
         history.record(generation, {**model.describe(params), "heldout_loss": model.score(params, heldout)})
@@ -61,7 +65,7 @@ def simulate(model, real, regime, *, generations: int, samples_per_generation: i
             if observe:
                 observe(generation, params, None)
             break
-        output = model.sample(params, rows_to_sample, rng)
+        output = model.sample(params, synthetic_rows, rng)
         if describes_output:
             history.record(generation, model.describe_output(params, output))
         if observe:

@@ -14,6 +14,7 @@ regime picks the next training set from the pool:
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,7 +183,7 @@ class FixedRealMix:
 
     def __post_init__(self):
         value = self.synthetic_per_real
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_SYNTHETIC_PER_REAL:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= MAX_SYNTHETIC_PER_REAL:
             raise ValueError(f"synthetic_per_real must be a number above 0 and at most {MAX_SYNTHETIC_PER_REAL:g} "
                              f"(synthetic rows per real row, lambda); got {value!r}.")
 

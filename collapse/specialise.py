@@ -14,7 +14,8 @@ import functools
 import numpy as np
 
 from collapse._checks import check_choice, check_fraction, check_int
-from collapse.models.ngram import NgramModel, NgramTables
+from collapse.models.ngram import MAX_ORDER, NgramModel, NgramTables
+from collapse.regimes import random_subsets
 from collapse.text import HELDOUT_PLAYS, Corpus, load_corpus
 
 # The catalogue page of "Mr. William Shakespeares Comedies, Histories, & Tragedies" (London, 1623), in its order.
@@ -74,13 +75,7 @@ def domain_split() -> DomainSplit:
 
 def draw_budget(passages: np.ndarray, budget_tokens: int, seeds: int, rng: np.random.Generator) -> np.ndarray:
     """Per seed, `budget_tokens` worth of whole passages drawn without replacement: shape (seeds, rows, length)."""
-    rows = budget_tokens // passages.shape[1]
-    return np.stack([passages[rng.choice(passages.shape[0], rows, replace=False)] for _ in range(seeds)])
-
-
-def passage_bits(model: NgramModel, tables: NgramTables, passages: np.ndarray) -> np.ndarray:
-    """Bits per token of each passage under the smoothed model, shape (passages,)."""
-    return -np.log2(model.probabilities(tables, model.keys(passages))).mean(axis=1)
+    return passages[random_subsets(rng, seeds, passages.shape[0], budget_tokens // passages.shape[1])]
 
 
 @functools.lru_cache(maxsize=4)  # the general model with all the data is the same for every domain and seed
@@ -100,7 +95,7 @@ def heldout_probabilities(trained_on: str, budget_tokens: int | None = None, ord
     """
     split = domain_split()
     check_choice("trained_on", trained_on, [*DOMAINS, GENERAL])
-    check_int("order", order, 1, 4)
+    check_int("order", order, 1, MAX_ORDER)
     check_int("seeds", seeds, 1, 50)
     seed = check_int("seed", seed, 0)
     if budget_tokens is None and trained_on == GENERAL:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, ndtr, polygamma
 
-from collapse._checks import check_choice, check_fraction, check_int
+from collapse._checks import check_choice, check_fraction, check_int, check_positive
 from collapse.models.gaussian import ESTIMATORS
 
 
@@ -182,7 +182,7 @@ def gaussian_fit_kl(rows: int) -> float:
     0.175 at N = 10 and about 1/N for large N. The yardstick for what real rows buy when they are used for training.
     """
     rows = check_int("rows", rows, 4, why="the expected KL is finite only from 4 rows")
-    return float(0.5 * (digamma((rows - 1) / 2) + np.log(2 / rows)) + (rows + 1) / (2 * (rows - 3)) - 0.5)
+    return float(0.5 * log_variance_step(rows) + (rows + 1) / (2 * (rows - 3)) - 0.5)
 
 
 # --- a categorical distribution refitted by counting: the Wright-Fisher chain ------------------------------------
@@ -281,7 +281,7 @@ def fresh_mix_moments(generations: int, n: int, real_share: float, s0: float = 1
     """
     generations = check_int("generations", generations, 1)
     n = check_int("n", n, 2)
-    share = round(real_share * n) / n
+    share = round(check_fraction("real_share", real_share) * n) / n
     synthetic = 1 - share
     step = np.array([[synthetic * (1 - 1 / n), share * synthetic],  # (V, D)
                      [synthetic / n, synthetic**2]])
@@ -324,7 +324,7 @@ def fixed_real_moments(generations: int, real_rows: int, synthetic_rows: int) ->
 # --- filtering synthetic data (Feng et al. 2024, arXiv:2406.07515) --------------------------------------------------
 def likelihood_filter_keep_share(threshold: float) -> float:
     """P(|Z| < c) = 2 Phi(c) - 1: the share of a Gaussian model's samples within c of its standard deviations."""
-    return float(1 - 2 * ndtr(-threshold))
+    return float(1 - 2 * ndtr(-check_positive("threshold", threshold)))
 
 
 def truncated_variance_factor(threshold: float) -> float:
@@ -339,5 +339,6 @@ def expected_variance_likelihood_filter(t, n: int, threshold: float, s0: float =
     Generation 1 fits the real sample; each later one fits n iid rows of a normal truncated at +-c sigma, whose
     variance is v(c) sigma^2, and the MLE keeps (n-1)/n of it on average. Without a filter v = 1 (replace).
     """
+    n = check_int("n", n, 2)
     t = np.asarray(t, dtype=float)
     return s0**2 * ((n - 1) / n) ** t * truncated_variance_factor(threshold) ** (t - 1)

@@ -16,7 +16,7 @@ import string
 import numpy as np
 
 from collapse._checks import check_fraction, check_int
-from collapse.models.ngram import MAX_ORDER, NgramModel, NgramTables
+from collapse.models.ngram import NgramModel, NgramTables
 from collapse.text import END_OF_LINE, SPECIAL_TOKENS, load_corpus
 
 EQUALS = "="  # separates the word from its count
@@ -37,6 +37,8 @@ def corpus_words() -> tuple[str, ...]:
 
 def encode(word: str, answer: int | None = None) -> list[int]:
     """Character ids of "word=" (a question), or of "word=answer" and the line end (a training line)."""
+    if not re.fullmatch(r"[a-z]+", word):
+        raise ValueError(f"a word must be lower-case letters a-z, at least one; got {word!r}.")
     text = f"{word}{EQUALS}" + ("" if answer is None else str(answer))
     return [CHARACTER_ID[character] for character in text] + ([] if answer is None else [END_OF_LINE])
 
@@ -60,9 +62,8 @@ def split_words(words, test_share: float, seed: int) -> tuple[list[str], list[st
 
 def train(words, order: int) -> tuple[NgramModel, NgramTables]:
     """Fit a character n-gram model to one "word=count" line per word."""
-    check_int("order", order, 1, MAX_ORDER)
-    stream = np.array([i for word in words for i in encode(word, count_letters(word))], dtype=np.int32)
     model = NgramModel(order, len(CHARACTERS))  # it only reads and answers here, so its passage length is unused
+    stream = np.array([i for word in words for i in encode(word, count_letters(word))], dtype=np.int32)
     return model, model.fit([model.summarise(stream[None, None])])[0]
 
 

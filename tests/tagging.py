@@ -37,3 +37,23 @@ class TaggingModel:
 
     def describe(self, generation):
         return {}
+
+
+class TaggingSource:
+    """Real rows tagged -1, -2, ... in the order they are drawn; held-out rows tagged 0."""
+
+    def __init__(self):
+        self.draws = 0
+
+    def draw(self, seeds, rows, rng):
+        self.draws += 1
+        return tagged(seeds, rows, -self.draws)
+
+    def heldout(self, rows, rng):
+        return tagged(1, rows, 0)
+
+
+def tag_counts(rows):
+    """{tag: rows with that tag}, for one seed's training rows."""
+    tags, counts = np.unique(rows[:, 0], return_counts=True)
+    return dict(zip(tags.astype(int).tolist(), counts.tolist()))

@@ -7,7 +7,7 @@ import pytest
 from collapse import GaussianModel, GaussianSource, theory
 from collapse.feedback import REMEDIES, AccumulateHuman, FeedbackSource, make_remedy, run_feedback
 from collapse.loop import simulate
-from tests.tagging import TaggingModel, tagged
+from tests.tagging import TaggingModel, tag_counts, tagged
 
 SEEDS = 4
 
@@ -42,10 +42,13 @@ def origins(rows):
 
 @pytest.mark.parametrize("remedy", list(REMEDIES))
 def test_no_adoption_gives_only_true_human_rows(remedy):
-    sets, history = tagging_run(0.0, remedy)
-    if remedy == "accumulate-everything":  # the models' own output is in the pool, the human blocks are untouched
-        sets = [rows[:, :50] for rows in sets]
-    assert all(origins(rows) == {0} for rows in sets)
+    sets, history = tagging_run(0.0, remedy, samples=50)
+    if remedy == "accumulate-everything":  # every human block is true; the models' own blocks are there beside them
+        for generation, rows in enumerate(sets, 1):
+            assert all(tag_counts(seed_rows) == {0: 50 * generation, **{g: 50 for g in range(1, generation)}}
+                       for seed_rows in rows)
+    else:
+        assert all(origins(rows) == {0} for rows in sets)
     assert np.all(history.metric("human_pool_model_share") == 0)
 
 

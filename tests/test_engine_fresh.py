@@ -6,8 +6,8 @@ import pytest
 from collapse import FixedRealMix, GaussianModel, GaussianSource, make_regime, simulate, theory
 from collapse.filtering import FilteredModel, LikelihoodFilter, VerifierFilter, make_filter
 from collapse.models.gaussian import GaussianParams
-from tests.tagging import TaggingModel
-from tests.test_engine_regimes import SAMPLES, SEEDS, TaggingSource, tag_counts
+from tests.tagging import TaggingModel, TaggingSource, tag_counts
+from tests.test_engine_regimes import SAMPLES, SEEDS
 
 N = 10  # rows per generation in the Gaussian checks
 

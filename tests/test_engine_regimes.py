@@ -10,24 +10,10 @@ import pytest
 
 from collapse import Accumulate, AccumulateSubsample, FreshMix, Replace, make_regime, simulate
 from collapse.regimes import random_subsets
-from tests.tagging import TaggingModel, tagged
+from tests.tagging import TaggingModel, TaggingSource, tag_counts
 
 SAMPLES = 6
 SEEDS = 3
-
-
-class TaggingSource:
-    """Real rows tagged -1, -2, ... in the order they are drawn; held-out rows tagged 0."""
-
-    def __init__(self):
-        self.draws = 0
-
-    def draw(self, seeds, rows, rng):
-        self.draws += 1
-        return tagged(seeds, rows, -self.draws)
-
-    def heldout(self, rows, rng):
-        return tagged(1, rows, 0)
 
 
 def training_sets(regime, generations=5, samples=SAMPLES):
@@ -35,12 +21,6 @@ def training_sets(regime, generations=5, samples=SAMPLES):
     model = TaggingModel(SEEDS)
     simulate(model, source, regime, generations=generations, samples_per_generation=samples, seeds=SEEDS)
     return model.training_sets
-
-
-def tag_counts(rows):
-    """{tag: rows with that tag}, for one seed's training rows."""
-    tags, counts = np.unique(rows[:, 0], return_counts=True)
-    return dict(zip(tags.astype(int).tolist(), counts.tolist()))
 
 
 def all_rows(generations):
