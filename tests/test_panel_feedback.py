@@ -27,8 +27,11 @@ def test_too_large_runs_show_a_message(panel):
     assert_settings_show_message(panel, {"seeds": 2_000, "generations": 200}, "too large for the panel")
 
 
-def test_long_markov_runs_show_a_message(panel):
-    assert_settings_show_message(panel, {"generations": 40, "model": "markov"}, "at most 15 generations")
+def test_markov_text_runs_its_first_generations_only(panel):
+    """The panel opens at 100 generations: choosing Markov text runs the first 15 of them and says so."""
+    spec = feedback.chart(model="markov", generations=40, seed=1)
+    assert spec["hconcat"][0]["title"].startswith(f"at generation {feedback.MAX_MARKOV_GENERATIONS}:")
+    assert max(row["generation"] for row in spec["datasets"]["distance"]) == feedback.MAX_MARKOV_GENERATIONS
 
 
 def test_static_chart_binds_model_remedy_and_adoption():

@@ -37,8 +37,8 @@ def test_too_large_runs_show_a_message(panel):
 
 
 def test_a_budget_beyond_the_domain_is_refused():
-    with pytest.raises(ValueError, match="training plays hold"):
-        chapter.check_budget("histories", 400_000, 1)
+    with pytest.raises(ValueError, match="the histories training plays hold"):
+        chapter.chart(domain="histories", budget_tokens=400_000, order=1)
 
 
 def test_bad_seed_shows_a_message(panel):

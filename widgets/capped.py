@@ -110,7 +110,7 @@ def static_grid(generations: int = STATIC_GENERATIONS, seed: int = 0) -> pd.Data
                             references=cap == STATIC_CAPS[0])
             frames.append(capped.assign(model=model, cap=np.where(capped.series == "capped", cap, 0)))
     grid = pd.concat(frames, ignore_index=True)
-    grid["relative"] = grid["relative"].map(lambda v: float(f"{v:.3g}"))
+    grid["relative"] = charts.significant(grid["relative"], 3)
     return grid
 
 

@@ -15,6 +15,7 @@ import copy
 import json
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from widgets.theme import NEUTRAL, OKABE_ITO, WIDTH
@@ -112,6 +113,18 @@ class Template:
         return spec
 
 
+def significant(values, digits: int):
+    """`values` rounded to `digits` significant figures (a static chart's data need no more, and weigh less)."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0, inf and NaN have no magnitude: they stay as they are
+        magnitude = np.floor(np.log10(np.abs(values)))
+    scale = 10.0 ** np.where(np.isfinite(magnitude), digits - 1 - magnitude, 0)
+    return np.round(values * scale) / scale
+
+
 def records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-ready dicts: numpy numbers become Python numbers, and NaN becomes null, as Vega-Lite expects."""
-    return json.loads(frame.to_json(orient="records", double_precision=6))
+    """Rows as JSON-ready dicts: numpy numbers become Python numbers, and NaN becomes null, as Vega-Lite expects.
+    Numbers keep 6 significant figures, so a tiny value on a log scale (a collapsed spread) is not rounded to 0."""
+    rounded = frame.assign(**{column: significant(frame[column], 6) for column in frame.columns
+                              if pd.api.types.is_float_dtype(frame[column])})
+    return json.loads(rounded.to_json(orient="records", double_precision=15))

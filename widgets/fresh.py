@@ -18,7 +18,7 @@ from widgets.panel import Panel
 
 SAMPLES = 10  # rows per generation in the Gaussian runs
 FILTER_LABELS = {"none": "no filter", "likelihood": "likelihood filter", "verifier": "verifier"}
-SPREAD_FLOOR = 1e-6  # charts.records keeps six decimals, so anything smaller would reach the chart as 0
+SPREAD_FLOOR = 1e-6  # collapsed runs reach a spread of exactly 0, which a log scale cannot draw
 MAX_CANDIDATES = 1_500_000  # seeds x rows x generations x candidates per kept row a panel run may draw (< 1 s)
 
 
@@ -155,7 +155,7 @@ def filter_grid(generations: int = STATIC_GENERATIONS, seeds: int = STATIC_SEEDS
         curves.append(spread_theory(name, 1.0, 0.0, generations).assign(filter=name, bias=bias))
     fans = pd.concat(fans, ignore_index=True)
     for column in ("low", "median", "high"):  # four significant digits: a smaller page, and small spreads kept
-        fans[column] = fans[column].map(lambda v: float(f"{v:.4g}"))
+        fans[column] = charts.significant(fans[column], 4)
     belief = pd.DataFrame({"filter": "verifier", "bias": STATIC_BIASES, "belief": STATIC_BIASES})
     return fans, pd.concat(curves, ignore_index=True), belief
 
@@ -206,7 +206,7 @@ def share_grid(generations: int = 100, seed: int = 0) -> pd.DataFrame:
                    pd.DataFrame({"model": "regression", "share": percent, "generation": t, "series": "simulated",
                                  "value": regression.metric("error").mean(axis=1) / first})]
     grid = pd.concat(frames, ignore_index=True)
-    grid["value"] = grid["value"].map(lambda v: float(f"{v:.4g}"))
+    grid["value"] = charts.significant(grid["value"], 4)
     return grid
 
 
@@ -250,14 +250,14 @@ def lambda_grid(generations: int = 60, seeds: int = 1_000, seed: int = 0) -> pd.
                        pd.DataFrame({"lam": lam, "measure": measure, "generation": t, "series": "closed form",
                                      "value": closed[measure]})]
     grid = pd.concat(frames, ignore_index=True)
-    grid["value"] = grid["value"].map(lambda v: float(f"{v:.4g}"))
+    grid["value"] = charts.significant(grid["value"], 4)
     return grid
 
 
 def lambda_chart(grid: pd.DataFrame) -> alt.HConcatChart:
     lam = charts.slider("lam", "synthetic rows per real row (λ) ", LAMBDAS, value=4)
     replace = pd.DataFrame({"generation": np.arange(1, grid.generation.max() + 1)})
-    replace["value"] = ((SAMPLES - 1) / SAMPLES) ** (replace.generation - 1)
+    replace["value"] = theory.expected_variance_replace(replace.generation - 1, SAMPLES)  # relative to generation 1
 
     def panel_for(measure, title):
         lines = alt.Chart(grid).mark_line(strokeWidth=2).encode(

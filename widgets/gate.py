@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from collapse import GaussianModel, GaussianSource, make_regime, simulate
-from collapse.gate import harmful_deployments, outcomes, simulate_gated
+from collapse.gate import harmful_deployments, outcomes, simulate_gated, true_error_name
 from collapse.models.linear import FixedDesign, LinearRegressionModel
 from widgets import charts, theme
 from widgets import panel as controls
@@ -43,7 +43,7 @@ def runs(model: str, regime: str, validation_rows: int, samples_per_generation: 
     settings = dict(generations=generations, samples_per_generation=samples_per_generation, seeds=seeds, seed=seed)
     result = {"validation gate": simulate_gated(fitted, world, chosen, validation_rows=validation_rows, **settings)}
     if references:
-        error_name = "kl_from_real" if model == "gaussian" else "error"
+        error_name = true_error_name(fitted)
         result["oracle gate"] = simulate_gated(fitted, world, chosen, validation_rows=1, gate="oracle",
                                                **settings).metric("true_error")
         for name, ungated in (("no gate", chosen), ("accumulate, no gate", make_regime("accumulate"))):
@@ -183,7 +183,7 @@ def static_grid(generations: int = STATIC_GENERATIONS, seed: int = 0) -> tuple[p
                 rates.append(rate_curves(result["validation gate"]).assign(model=model, regime=regime,
                                                                             validation=validation))
     errors, rates = pd.concat(errors, ignore_index=True), pd.concat(rates, ignore_index=True)
-    errors["relative"] = errors["relative"].map(lambda v: float(f"{v:.3g}"))
+    errors["relative"] = charts.significant(errors["relative"], 3)
     rates[RATES] = rates[RATES].round(4)
     return errors, rates
 

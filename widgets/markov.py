@@ -228,7 +228,7 @@ def static_grid(**settings) -> tuple[pd.DataFrame, pd.DataFrame]:
                 lines.append({"order": order, "regime": regime, "generation": generation,
                               "line": excerpt if len(excerpt) <= 100 else excerpt[:99] + "…"})
     grid = pd.concat(metrics, ignore_index=True)
-    grid["value"] = grid["value"].map(lambda v: float(f"{v:.4g}"))
+    grid["value"] = charts.significant(grid["value"], 4)
     return grid, pd.DataFrame(lines)
 
 

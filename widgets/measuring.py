@@ -277,7 +277,7 @@ def static_grid(runs: dict[str, dict]) -> pd.DataFrame:
     frames = [relative_table(model, measured).assign(model=model) for model, measured in runs.items()]
     grid = pd.concat(frames, ignore_index=True)
     for column in ("value", "relative"):
-        grid[column] = grid[column].map(lambda v: float(f"{v:.4g}"))
+        grid[column] = charts.significant(grid[column], 4)
     return grid
 
 

@@ -54,10 +54,6 @@ def advantage(table: pd.DataFrame, domain: str, rival: str = "general, same budg
 
 
 def check_budget(domain: str, budget_tokens: int, order: int) -> None:
-    available = specialise.domain_split().max_budget(domain)
-    if budget_tokens > available:
-        raise ValueError(f"The {domain} training plays hold {available:,} tokens; a budget of {budget_tokens:,} "
-                         "cannot be drawn from them. Lower the budget.")
     work = SEEDS * budget_tokens * order
     if work > MAX_WORK:
         raise ValueError(f"That run is too large for the panel ({work:,} units of work: seeds x tokens x order; it "

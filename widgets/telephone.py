@@ -172,7 +172,7 @@ def static_grid(generations: int = 100, seeds: int = 400, every: int = 4, seed: 
         high_tail=REAL_TAIL_MASS)
     grid = pd.concat([real, grid], ignore_index=True)
     numbers = ["low", "median", "high", "low_tail", "median_tail", "high_tail"]
-    grid[numbers] = grid[numbers].map(lambda v: float(f"{v:.3g}"))
+    grid[numbers] = charts.significant(grid[numbers], 3)
     return grid
 
 
