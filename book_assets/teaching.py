@@ -29,6 +29,11 @@ NOTEBOOK_FOLDER = "notebooks"
 STUDENT_NOTEBOOK_FOLDER = "notebooks/student"
 
 
+def notebook_path(root: Path, docname: str, student: bool = False) -> Path:
+    """Where scripts/make_notebooks.py writes a page's notebook: notebooks/<name>.ipynb, or under notebooks/student/."""
+    return root / (STUDENT_NOTEBOOK_FOLDER if student else NOTEBOOK_FOLDER) / f"{Path(docname).name}.ipynb"
+
+
 @dataclass
 class Chapter:
     docname: str  # e.g. chapters/capped
@@ -136,32 +141,27 @@ def _use_generated_notebooks(app, pagename, templatename, context, doctree):
     (notebooks/student/<chapter>.ipynb in the student edition).
 
     (Binder could open the MyST source through jupytext, but Notebook 7 opens a .md file in its text editor.)"""
-    folder = STUDENT_NOTEBOOK_FOLDER if app.config.student_edition else NOTEBOOK_FOLDER
-    notebook = Path(app.srcdir) / folder / f"{Path(pagename).name}.ipynb"
+    notebook = notebook_path(Path(app.srcdir), pagename, app.config.student_edition)
     # e.g. chapters/capped.md: what the theme's launch links open (its `sourcename` is empty without copied sources)
     source = Path(app.env.doc2path(pagename, False)).as_posix() if pagename in app.env.all_docs else ""
     downloaded = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"  # where the theme copied the executed notebook
     for group in context.get("header_buttons", []):
         if group.get("label") == "download-buttons":
             buttons = group["buttons"]
-            if app.config.student_edition:
-                buttons[:] = [button for button in buttons if button.get("label") != "download-source-button"]
             offered = any(button.get("label") == "download-notebook-button" for button in buttons)
-            if notebook.is_file() and not offered:  # the student edition copies no sources, so the theme has none
+            if app.config.student_edition:  # it copies no page sources (they hold the solutions): the theme offers
+                buttons[:] = [button for button in buttons if button.get("label") != "download-source-button"]
+            if notebook.is_file() and not offered:  # no download, so the notebook's is added here
                 buttons.insert(0, {"type": "link", "url": f"{context['pathto']('_sources', 1)}/{pagename}.ipynb",
                                    "text": ".ipynb", "icon": "fas fa-code", "label": "download-notebook-button",
                                    "tooltip": "Download notebook file (exercises, no solutions)"})
-            elif offered and not notebook.is_file() and app.config.student_edition:
-                buttons[:] = [button for button in buttons if button.get("label") != "download-notebook-button"]
         if notebook.is_file() and source and group.get("label") == "launch-buttons":
             for button in group["buttons"]:
                 if button.get("text") in ("Binder", "Colab", "JupyterHub"):
-                    button["url"] = button["url"].replace(source, f"{folder}/{notebook.name}")
+                    button["url"] = button["url"].replace(source, notebook.relative_to(app.srcdir).as_posix())
     if notebook.is_file():  # (the student edition copies no page sources, so the folder may not be there yet)
         downloaded.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(notebook, downloaded)
-    elif downloaded.is_file() and app.config.student_edition:
-        downloaded.unlink()  # the executed notebook of a page with no generated one: it could hold solutions
 
 
 def setup(app):

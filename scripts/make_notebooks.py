@@ -13,6 +13,7 @@ _config.yml, installs the packages the kernel lacks at the book's pins, and fetc
 """
 
 import argparse
+import functools
 import pprint
 import re
 import sys
@@ -23,8 +24,11 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
-STUDENT_NOTEBOOKS = NOTEBOOKS / "student"
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: book_assets is a folder of this repository
+from book_assets.teaching import NOTEBOOK_FOLDER, STUDENT_NOTEBOOK_FOLDER, notebook_path  # noqa: E402
+
+NOTEBOOKS = ROOT / NOTEBOOK_FOLDER
+STUDENT_NOTEBOOKS = ROOT / STUDENT_NOTEBOOK_FOLDER
 # A gated solution, from its opening directive to its closing one (prose and code cells alike), and the blank lines
 # after it.
 SOLUTION = re.compile(r"^```\{solution-start\}.*?^```\{solution-end\}\n```\n\n*", flags=re.DOTALL | re.MULTILINE)
@@ -78,12 +82,14 @@ def pinned_versions() -> dict[str, str]:
     return pins
 
 
+@functools.cache  # the same for every notebook: _config.yml and requirements.txt are read once
 def setup_source() -> str:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
     pinned = pinned_versions()
     pins = {module: pinned[distribution] for module, distribution in RUNTIME_MODULES.items()}
     return SETUP_CELL.format(folder=config["url"].rstrip("/").rsplit("/", 1)[-1], branch=config["branch"],
-                             url=config["url"], pins=pprint.pformat(pins, width=100).replace("\n", "\n" + " " * 11), cpu_index=CPU_TORCH_INDEX)
+                             url=config["url"], cpu_index=CPU_TORCH_INDEX,
+                             pins=pprint.pformat(pins, width=100).replace("\n", "\n" + " " * 11))
 
 
 def without_solutions(text: str) -> str:
@@ -105,7 +111,7 @@ def notebook_text(chapter: Path, student: bool = False) -> str:
 
 
 def target(chapter: Path, student: bool = False) -> Path:
-    return (STUDENT_NOTEBOOKS if student else NOTEBOOKS) / f"{chapter.stem}.ipynb"
+    return notebook_path(ROOT, chapter.stem, student)
 
 
 def main(argv: list[str]) -> int:

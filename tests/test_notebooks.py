@@ -42,7 +42,7 @@ def test_committed_notebook_equals_a_fresh_one(chapter, student):
 def test_student_notebook_has_every_exercise_and_no_solution(chapter):
     full, student = ("".join("".join(cell["source"]) for cell in cells(chapter, edition)) for edition in (False, True))
     assert exercise_labels(chapter) and all(f":label: {label}" in student for label in exercise_labels(chapter))
-    assert "solution-start" in full and "solution" not in student
+    assert "solution-start" in full and "solution-start" not in student and "solution-end" not in student
     for line in solution_lines(chapter):
         assert squeezed(line) in squeezed(full), line  # so that its absence below means something
         assert squeezed(line) not in squeezed(student), line

@@ -2,12 +2,13 @@
 Jupyter server's address, the tab runs a chapter's live panel in a real kernel on this machine, a slider moved in the
 page redraws the panel's chart from the kernel, and nothing is fetched off 127.0.0.1, with no console error."""
 
-import importlib.util
 import time
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
+from scripts import live_book
 
 from .conftest import ROOT
 from .helpers import DRAWING, SCREENSHOTS, chart_picture, open_page, wait_for_redraw
@@ -18,9 +19,6 @@ PANEL_PAGE = "chapters/telephone.html"
 PANEL_CODE = "telephone.panel()"
 KERNEL_TIMEOUT_MS = 120_000  # a kernel importing numpy, scipy and altair on a slow, shared machine
 
-_spec = importlib.util.spec_from_file_location("live_book", ROOT / "scripts" / "live_book.py")
-live_book = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(live_book)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +38,7 @@ def test_live_code_runs_the_panel_on_a_local_server(browser_page, base_url, jupy
     page = browser_page.page
     url, token = jupyter_server
     # The server is given once, on the first page of the tab; the chapter opened next finds it in the session.
-    page.goto(f"{base_url}chapters/preface.html?{urlencode({'jupyter': url, 'token': token})}", wait_until="load")
+    page.goto(live_book.live_url(base_url, url, token, page="chapters/preface.html"), wait_until="load")
     assert token not in page.url, "the token stays in the address bar"
     open_page(browser_page, base_url, PANEL_PAGE)
 

@@ -90,7 +90,8 @@ def test_bound_controls_work_from_the_keyboard(browser_page, base_url):
     wait_for_redraw(page, chart, before_picture)
     # a radio group (if the page has one) moves with the arrow keys too
     radios = ".vega-bindings input[type=radio]"
-    if page.locator(radios).count() and tab_to(page, radios, presses=50):
+    if page.locator(radios).count():
+        assert tab_to(page, radios, presses=50), "Tab never reaches the chart's radio buttons"
         chart = page.locator(CHARTS).filter(has=page.locator(":focus"))
         before_choice, before_picture = page.evaluate("() => document.activeElement.value"), chart_picture(chart)
         page.keyboard.press("ArrowRight")
