@@ -118,7 +118,8 @@ def significant(values, digits: int):
     values = np.asarray(values, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):  # 0, inf and NaN have no magnitude: they stay as they are
         magnitude = np.floor(np.log10(np.abs(values)))
-    scale = 10.0 ** np.where(np.isfinite(magnitude), digits - 1 - magnitude, 0)
+    # (the exponent is kept within float range: a subnormal spread of a collapsed run, 1e-310 say, rounds to 0)
+    scale = 10.0 ** np.clip(np.where(np.isfinite(magnitude), digits - 1 - magnitude, 0), -300, 300)
     return np.round(values * scale) / scale
 
 
