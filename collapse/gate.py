@@ -23,9 +23,9 @@ import dataclasses
 
 import numpy as np
 
-from collapse._checks import check_choice, check_int
+from collapse._checks import check_choice, check_instance, check_int, check_interface
 from collapse.history import History
-from collapse.loop import check_run, rows_to_sample
+from collapse.loop import check_run, check_run_memory, fitting_rng, rows_to_sample
 from collapse.regimes import Pool
 
 GATES = ("validation", "oracle")  # rank by the validation loss, or by the true error itself
@@ -48,6 +48,7 @@ def select_per_seed(take_first: np.ndarray, first, second):
 
 
 def true_error_name(model) -> str:
+    check_interface("model", model, "model")
     if model.name not in TRUE_ERRORS:
         raise ValueError(f"the gate measures a true error for {', '.join(TRUE_ERRORS)} models; "
                          f"got a {model.name} model.")
@@ -70,7 +71,10 @@ def simulate_gated(model, real, regime, *, generations: int, samples_per_generat
         raise ValueError(f"seeds x validation_rows is {seeds * validation_rows:,}; at most {MAX_VALIDATION_VALUES:,} "
                          "validation rows are held at once. Lower the seeds or the validation rows.")
     check_choice("gate", gate, GATES)
+    check_interface("real", real, "real data")
     error_name = true_error_name(model)
+    check_run_memory(real, regime, generations, seeds, samples_per_generation, seeds * validation_rows,
+                     "validation_rows")
 
     rng = np.random.default_rng(seed)
     validation = getattr(real, "validation", real.draw)(seeds, validation_rows, rng)
@@ -82,14 +86,15 @@ def simulate_gated(model, real, regime, *, generations: int, samples_per_generat
     pool = Pool(model, real.draw(seeds, samples_per_generation, rng), keep_old_rows=regime.keeps_old_rows,
                 capacity_blocks=generations)
     history = History(regime=f"{regime.name}, {gate} gate", generations=generations, seeds=seeds)
-    deployed = model.fit(pool.summaries)
+    fitting = fitting_rng(seed)
+    deployed = model.fit(pool.summaries, fitting)
     error, validation_loss = measure(deployed)
     history.record(1, {"true_error": error, "validation_loss": validation_loss, "candidate_true_error": error,
                        "candidate_validation_loss": validation_loss, "deployed": np.ones(seeds)})
     synthetic_rows = rows_to_sample(regime, samples_per_generation)
     for generation in range(2, generations + 1):
         pool.add(model.sample(deployed, synthetic_rows, rng))
-        candidate = model.fit(regime.training_set(pool, real, samples_per_generation, rng))
+        candidate = model.fit(regime.training_set(pool, real, samples_per_generation, rng), fitting)
         candidate_error, candidate_loss = measure(candidate)
         better = candidate_loss < validation_loss if gate == "validation" else candidate_error < error
         deployed = select_per_seed(better, candidate, deployed)
@@ -103,6 +108,7 @@ def simulate_gated(model, real, regime, *, generations: int, samples_per_generat
 
 def harmful_deployments(history: History) -> np.ndarray:
     """Where a deployment raised the true error: (generations - 1, seeds) booleans, from generation 2 on."""
+    check_instance("history", history, History, "the History of a gated run (simulate_gated)")
     error = history.metric("true_error")
     return (history.metric("deployed")[1:] == 1) & (error[1:] > error[:-1])
 
@@ -117,6 +123,10 @@ def outcomes(history: History, late_generations: int = 10) -> dict[str, float]:
     - `runs_better_than_first`: share of runs whose final model has a lower true error than generation 1's;
     - `final_over_first`: mean final true error over mean generation-1 true error.
     """
+    check_instance("history", history, History, "the History of a gated run (simulate_gated)")
+    if history.generations < 2:
+        raise ValueError("history must be of a gated run of at least 2 generations, so that some candidate was "
+                         f"judged; got one of {history.generations}.")
     late_generations = check_int("late_generations", late_generations, 1, history.generations - 1,
                                  why="the generations after the first to average the late deployment rate over")
     harmful = harmful_deployments(history)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from collapse._checks import check_int
+from collapse._checks import check_callable, check_int, check_interface, check_memory
 from collapse.history import History
 from collapse.regimes import Pool
 
 MAX_GENERATIONS = 10_000
 MAX_SEEDS = 100_000
+BYTES_PER_VALUE = 8  # float64 or int64: an upper guess for the float32 and int32 rows some sources draw
+METRICS_UPPER_GUESS = 16  # metrics a run records per generation and seed; the most today is 12 (n-gram, feedback)
 
 
 def check_run(model, regime, generations, seeds, samples_per_generation, seed) -> tuple[int, int, int, int]:
     """The settings every generational loop shares, checked: (generations, seeds, samples_per_generation, seed)."""
+    check_interface("model", model, "model")
+    check_interface("regime", regime, "regime")
     generations = check_int("generations", generations, 1, MAX_GENERATIONS)
     seeds = check_int("seeds", seeds, 1, MAX_SEEDS)
     samples_per_generation = check_int(
@@ -25,6 +29,40 @@ def check_run(model, regime, generations, seeds, samples_per_generation, seed) -
         raise ValueError(f"cap must be at least samples_per_generation ({samples_per_generation:,}), so a generation "
                          f"can train on as much as one generation produces; got {cap:,}.")
     return generations, seeds, samples_per_generation, seed
+
+
+def values_per_row(real) -> int:
+    """Numbers in one row of `real` (its event size): what the source says in `values_per_row`, or 1."""
+    return getattr(real, "values_per_row", 1)
+
+
+def check_run_memory(real, regime, generations: int, seeds: int, samples_per_generation: int, held_rows: int,
+                     held_name: str = "heldout_rows") -> None:
+    """Refuse, before anything is allocated, a run whose arrays would need more than MAX_RUN_BYTES.
+
+    Counted: the History (one (generations, seeds) array per metric, METRICS_UPPER_GUESS of them), the real sample
+    and one generation's synthetic sample (seeds x rows x values per row), the `held_rows` of real data held for
+    judging (`held_name`: the held-out or the validation rows), and, for a regime that keeps old rows
+    (accumulate-subsample), the store of every generation's rows, the `cap` rows drawn from it and the random keys
+    that draw them. Not counted: what a model keeps inside its fit (a kernel density estimate keeps its points).
+    """
+    row_bytes = values_per_row(real) * BYTES_PER_VALUE
+    synthetic_rows = rows_to_sample(regime, samples_per_generation)
+    needed = (generations * seeds * METRICS_UPPER_GUESS * BYTES_PER_VALUE
+              + seeds * (samples_per_generation + synthetic_rows) * row_bytes + held_rows * row_bytes)
+    if regime.keeps_old_rows:
+        stored_rows = generations * samples_per_generation
+        drawn_rows = min(getattr(regime, "cap", stored_rows), stored_rows)
+        needed += seeds * (stored_rows + drawn_rows) * row_bytes + seeds * stored_rows * BYTES_PER_VALUE
+    check_memory(f"a run of generations={generations:,} x seeds={seeds:,} x samples_per_generation="
+                 f"{samples_per_generation:,} ({held_name}: {held_rows:,} rows)", needed,
+                 f"generations, seeds, samples_per_generation or {held_name}")
+
+
+def fitting_rng(seed: int) -> np.random.Generator:
+    """The generator a run's fits draw from (a network's initial weights, its minibatches): a child stream of `seed`,
+    independent of the one that draws the data, so models whose fit uses no randomness keep their numbers."""
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
 
 def rows_to_sample(regime, samples_per_generation: int) -> int:
@@ -47,8 +85,12 @@ def simulate(model, real, regime, *, generations: int, samples_per_generation: i
     generations, seeds, samples_per_generation, seed = check_run(model, regime, generations, seeds,
                                                                  samples_per_generation, seed)
     heldout_rows = check_int("heldout_rows", heldout_rows, 1)
+    check_interface("real", real, "real data")
+    check_callable("observe", observe, "a function observe(generation, params, output)")
+    check_run_memory(real, regime, generations, seeds, samples_per_generation, heldout_rows)
 
     rng = np.random.default_rng(seed)
+    fitting = fitting_rng(seed)
     heldout = real.heldout(heldout_rows, rng)
     pool = Pool(model, real.draw(seeds, samples_per_generation, rng), keep_old_rows=regime.keeps_old_rows,
                 capacity_blocks=generations)
@@ -59,7 +101,7 @@ def simulate(model, real, regime, *, generations: int, samples_per_generation: i
     describes_output = hasattr(model, "describe_output")
     synthetic_rows = rows_to_sample(regime, samples_per_generation)
     for generation in range(1, generations + 1):
-        params = model.fit(training_set)
+        params = model.fit(training_set, fitting)
         history.record(generation, {**model.describe(params), "heldout_loss": model.score(params, heldout)})
         if generation == generations and not describes_output:
             if observe:

@@ -25,7 +25,7 @@ class TaggingModel:
     def summarise(self, rows):
         return rows
 
-    def fit(self, summaries):
+    def fit(self, summaries, rng=None):
         self.training_sets.append(np.concatenate(summaries, axis=1))
         return len(self.training_sets)  # the generation number is all a tagging model needs
 

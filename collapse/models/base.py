@@ -26,8 +26,14 @@ class Model(Protocol):
     def summarise(self, rows: np.ndarray) -> Summary:
         """Sufficient statistics of rows shaped (seeds, rows, *event_shape)."""
 
-    def fit(self, summaries: Sequence[Summary]) -> Params:
-        """Fit one model per seed to the union of the summarised blocks."""
+    def fit(self, summaries: Sequence[Summary], rng: np.random.Generator | None = None) -> Params:
+        """Fit one model per seed to the union of the summarised blocks.
+
+        `rng` is the randomness a fit may use (a network's initial weights and minibatches); a fit that is a
+        closed-form computation ignores it. The loop passes a generator of its own for fitting, apart from the one
+        that draws the data, so a model that uses it leaves every other model's numbers unchanged. A fit must never
+        derive its randomness from the data's bits: on another processor the data differ in the last bits, and a
+        seed hashed from them would start an entirely different run."""
 
     def sample(self, params: Params, rows: int, rng: np.random.Generator) -> np.ndarray:
         """Draw `rows` synthetic rows per seed: shape (seeds, rows, *event_shape)."""

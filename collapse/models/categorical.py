@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from collapse._checks import check_int, check_positive
+from collapse._checks import check_int, check_positive, check_probabilities
 from collapse.metrics import entropy_bits, gini_simpson
 
 MAX_OUTCOMES = 10_000
@@ -51,7 +51,7 @@ class CategoricalModel:
     def combine(self, summaries: Sequence[np.ndarray]) -> np.ndarray:
         return np.sum(summaries, axis=0)
 
-    def fit(self, summaries: Sequence[np.ndarray]) -> np.ndarray:
+    def fit(self, summaries: Sequence[np.ndarray], rng: np.random.Generator | None = None) -> np.ndarray:
         """The fit per seed is its training counts, (seeds, K): probabilities are counts / their total."""
         return self.combine(summaries)
 
@@ -95,10 +95,7 @@ class CategoricalSource:
     probabilities: tuple[float, ...] = (0.1,) * 10
 
     def __post_init__(self):
-        p = np.asarray(self.probabilities, dtype=float)
-        if p.ndim != 1 or p.size < 2 or (p < 0).any() or not np.isclose(p.sum(), 1.0):
-            raise ValueError(f"probabilities must be at least 2 non-negative numbers that add up to 1; "
-                             f"got {self.probabilities!r}.")
+        check_probabilities("probabilities", self.probabilities)
 
     @staticmethod
     def uniform(outcomes: int) -> "CategoricalSource":

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 from scipy.special import ndtr
 
-from collapse._checks import check_choice, check_positive
+from collapse._checks import check_choice, check_positive, check_real
 
 ESTIMATORS = ("mle", "unbiased")  # divide the sum of squares by n, or by n - 1
 
@@ -59,6 +59,7 @@ class GaussianModel:
 
     def __post_init__(self):
         check_choice("estimator", self.estimator, ESTIMATORS)
+        check_real("real_mean", self.real_mean)
         check_positive("real_std", self.real_std)
         check_positive("tail_cutoff", self.tail_cutoff)
 
@@ -70,7 +71,7 @@ class GaussianModel:
     def combine(self, summaries: Sequence[GaussianSummary]) -> GaussianSummary:
         return GaussianSummary.merge(summaries)
 
-    def fit(self, summaries: Sequence[GaussianSummary]) -> GaussianParams:
+    def fit(self, summaries: Sequence[GaussianSummary], rng: np.random.Generator | None = None) -> GaussianParams:
         pooled = GaussianSummary.merge(summaries)
         divisor = pooled.count if self.estimator == "mle" else pooled.count - 1
         return GaussianParams(pooled.mean, np.sqrt(pooled.squared_deviations / divisor))
@@ -116,6 +117,7 @@ class GaussianSource:
     std: float = 1.0
 
     def __post_init__(self):
+        check_real("mean", self.mean)
         check_positive("std", self.std)
 
     def draw(self, seeds: int, rows: int, rng: np.random.Generator) -> np.ndarray:

@@ -21,6 +21,6 @@ class KnownSpreadGaussianModel(GaussianModel):
 
     min_rows = 1
 
-    def fit(self, summaries: Sequence[GaussianSummary]) -> GaussianParams:
+    def fit(self, summaries: Sequence[GaussianSummary], rng: np.random.Generator | None = None) -> GaussianParams:
         mean = GaussianSummary.merge(summaries).mean
         return GaussianParams(mean, np.full_like(mean, self.real_std))

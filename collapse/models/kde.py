@@ -15,7 +15,10 @@ from typing import Sequence
 import numpy as np
 from scipy.special import logsumexp
 
-from collapse._checks import check_positive
+from collapse._checks import check_array, check_int, check_memory, check_positive
+
+
+MAX_BOOST_SEEDS = 10_000  # synthetic_boost fits and scores one seed at a time, in a Python loop
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class KernelDensityModel:
     def combine(self, summaries: Sequence[np.ndarray]) -> np.ndarray:
         return np.concatenate(summaries, axis=1)
 
-    def fit(self, summaries: Sequence[np.ndarray]) -> np.ndarray:
+    def fit(self, summaries: Sequence[np.ndarray], rng: np.random.Generator | None = None) -> np.ndarray:
         return self.combine(summaries)  # (seeds, points)
 
     def sample(self, points: np.ndarray, rows: int, rng: np.random.Generator) -> np.ndarray:
@@ -61,6 +64,18 @@ def synthetic_boost(real_rows: int, synthetic_multiples: Sequence[int], bandwidt
 
     Within a seed every k shares the real points and the test set, so differences between k are paired.
     """
+    real_rows = check_int("real_rows", real_rows, 1)
+    multiples = check_array("synthetic_multiples", synthetic_multiples, "whole numbers of at least 0", integer=True)
+    if multiples.ndim != 1 or multiples.size == 0 or (multiples < 0).any():
+        raise ValueError(f"synthetic_multiples must be a list of whole numbers of at least 0; "
+                         f"got {synthetic_multiples!r}.")
+    seeds = check_int("seeds", seeds, 1, MAX_BOOST_SEEDS, why="each seed is one pass of a Python loop")
+    test_rows = check_int("test_rows", test_rows, 1)
+    seed = check_int("seed", seed, 0)
+    # the largest fit's points, and scoring them: a (test rows, points) matrix of kernel distances
+    points = real_rows * (1 + int(multiples.max()))
+    check_memory(f"a KDE of {points:,} points scored on {test_rows:,} test rows", 8 * points * (test_rows + 2),
+                 "real_rows, the synthetic multiples or test_rows")
     from collapse.models.gaussian import GaussianSource
 
     model, source, rng = KernelDensityModel(bandwidth), GaussianSource(), np.random.default_rng(seed)

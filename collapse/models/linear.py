@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from collapse._checks import check_int, check_positive
+from collapse._checks import check_array, check_instance, check_int, check_memory, check_positive
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,18 @@ class FixedDesign:
     true_weights: np.ndarray  # (d,)
     noise: float  # standard deviation of the label noise, sigma
 
+    def __post_init__(self):
+        design = check_array("design", self.design, "an array of inputs shaped (seeds, T, d)")
+        weights = check_array("true_weights", self.true_weights, "a weight vector shaped (d,)")
+        if design.ndim != 3 or weights.shape != design.shape[2:]:
+            raise ValueError(f"design must be shaped (seeds, T, d) and true_weights (d,); got {design.shape} and "
+                             f"{weights.shape}.")
+        check_positive("noise", self.noise, why="the standard deviation of the label noise")
+
+    @property
+    def values_per_row(self) -> int:
+        return self.design.shape[2] + 1  # d inputs and the label
+
     @staticmethod
     def random(seeds: int, rows: int, dimension: int, noise: float = 1.0, seed: int = 0) -> "FixedDesign":
         """A random design with `rows` (T) rows of `dimension` (d) features per seed; w* = (1, ..., 1) / sqrt(d)."""
@@ -47,9 +59,13 @@ class FixedDesign:
                          why="ordinary least squares needs more rows than features, and the error's mean is finite "
                              "only with at least d + 2")
         check_positive("noise", noise)
+        seeds = check_int("seeds", seeds, 1)
+        seed = check_int("seed", seed, 0)
+        check_memory(f"a design of {seeds:,} seeds x {rows:,} rows x {dimension:,} features",
+                     8 * seeds * rows * dimension, "the seeds, the rows or the dimension")
         # a stream of its own: np.random.default_rng(seed) would repeat the simulation's noise draws for the same seed
         rng = np.random.default_rng([seed, 0xDE5])
-        design = rng.standard_normal((check_int("seeds", seeds, 1), rows, dimension))
+        design = rng.standard_normal((seeds, rows, dimension))
         return FixedDesign(design, np.full(dimension, 1 / np.sqrt(dimension)), noise)
 
     def labelled(self, weights: np.ndarray, rows: int, rng: np.random.Generator) -> np.ndarray:
@@ -84,6 +100,9 @@ class LinearRegressionModel:
     world: FixedDesign
     name = "linear regression"
 
+    def __post_init__(self):
+        check_instance("world", self.world, FixedDesign, "a FixedDesign, such as FixedDesign.random(seeds, rows, d)")
+
     @property
     def min_rows(self) -> int:
         return self.world.design.shape[2] + 1
@@ -97,7 +116,7 @@ class LinearRegressionModel:
     def combine(self, summaries: Sequence[RegressionSummary]) -> RegressionSummary:
         return RegressionSummary.merge(summaries)
 
-    def fit(self, summaries: Sequence[RegressionSummary]) -> np.ndarray:
+    def fit(self, summaries: Sequence[RegressionSummary], rng: np.random.Generator | None = None) -> np.ndarray:
         pooled = RegressionSummary.merge(summaries)
         return np.linalg.solve(pooled.gram, pooled.moment[..., None])[..., 0]  # (seeds, d)
 

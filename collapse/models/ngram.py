@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from collapse._checks import check_int
+from collapse._checks import check_array, check_instance, check_int, check_memory
 from collapse.metrics import type_token_ratio, unigram_entropy_bits
 from collapse.text import END_OF_LINE
 
@@ -113,6 +113,8 @@ class NgramModel:
         check_int("vocabulary_size", self.vocabulary_size, 2, largest,
                   why=f"order-{MAX_ORDER} keys must fit in 64 bits")
         check_int("tokens_per_row", self.tokens_per_row, 1, 10_000)
+        check_instance("tracked_words", self.tracked_words, tuple, "a tuple of token ids")
+        self.token_ids("tracked_words", self.tracked_words)
 
     @property
     def base(self) -> int:
@@ -122,6 +124,17 @@ class NgramModel:
     def padding(self) -> int:
         return self.vocabulary_size  # the context digit before a line's first token
 
+    def token_ids(self, name: str, ids) -> np.ndarray:
+        """`ids` as an int64 array if every one is a token id of this model's vocabulary (0 .. vocabulary_size - 1).
+
+        A larger id would be read as a digit of the next token in an n-gram key, so it is refused, not wrapped."""
+        ids = check_array(name, ids, f"token ids from 0 to {self.vocabulary_size - 1:,}", integer=True)
+        if ids.size and (ids.min() < 0 or ids.max() >= self.vocabulary_size):
+            wrong = ids[(ids < 0) | (ids >= self.vocabulary_size)].ravel()[0]
+            raise ValueError(f"{name} must be token ids from 0 to {self.vocabulary_size - 1:,} (the model's "
+                             f"vocabulary_size is {self.vocabulary_size:,}); got {wrong} among them.")
+        return ids.astype(np.int64, copy=False)
+
     # --- counting ----------------------------------------------------------------------------------------------
     def keys(self, rows: np.ndarray) -> np.ndarray:
         """The n-gram key ending at every token of every row, shape rows.shape.
@@ -129,7 +142,7 @@ class NgramModel:
         A row is a passage that starts at a line start. A context never reaches back past the start of its line:
         those digits are padding, as at the start of a row.
         """
-        rows = np.asarray(rows, dtype=np.int64)
+        rows = self.token_ids("rows", rows)
         keys = rows.copy()
         # tokens since the start of the line, before this one: 0 at a line's first token
         position = np.arange(rows.shape[-1])
@@ -159,7 +172,8 @@ class NgramModel:
     def combine(self, summaries: Sequence[list[NgramCounts]]) -> list[NgramCounts]:
         return [NgramCounts.merge(list(per_seed)) for per_seed in zip(*summaries)]
 
-    def fit(self, summaries: Sequence[list[NgramCounts]]) -> list[NgramTables]:
+    def fit(self, summaries: Sequence[list[NgramCounts]],
+            rng: np.random.Generator | None = None) -> list[NgramTables]:
         seeds = len(summaries[0])
         return [self.tables(NgramCounts.merge([block[seed] for block in summaries])) for seed in range(seeds)]
 
@@ -200,6 +214,9 @@ class NgramModel:
     # --- writing -----------------------------------------------------------------------------------------------
     def sample(self, params: list[NgramTables], rows: int, rng: np.random.Generator) -> np.ndarray:
         """Write `rows` passages of `tokens_per_row` tokens per seed, each starting at a line start, from raw counts."""
+        rows = check_int("rows", rows, 1)
+        check_memory(f"{rows:,} passages of {self.tokens_per_row:,} tokens for {len(params):,} seeds",
+                     8 * len(params) * rows * self.tokens_per_row, "the rows or the seeds")
         return np.stack([self._write(tables, rows, self.tokens_per_row, rng) for tables in params])
 
     def _write(self, tables: NgramTables, rows: int, length: int, rng: np.random.Generator) -> np.ndarray:
@@ -289,7 +306,8 @@ def _lookup(sorted_keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 def distinct_n(rows: np.ndarray, n: int) -> float:
     """Distinct n-grams divided by all n-grams, within rows (a standard diversity measure; Li et al. 2016)."""
-    rows = np.asarray(rows, dtype=np.int64)
+    n = check_int("n", n, 1, 3, why="each token is a 20-bit digit of a 64-bit key")
+    rows = check_array("rows", rows, "token ids", integer=True).astype(np.int64, copy=False)
     if rows.shape[-1] < n:
         return float("nan")
     grams = sum(rows[..., i : rows.shape[-1] - n + 1 + i] * (2**20) ** (n - 1 - i) for i in range(n))

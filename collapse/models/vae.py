@@ -22,7 +22,6 @@ Shapes: data rows are (seeds, rows, features); codes are (seeds, rows, latent_si
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
@@ -167,14 +166,15 @@ class VAEParams:
         return self.loss_curve.shape[1]
 
 
-def seed_from_rows(rows: np.ndarray) -> int:
-    """A torch seed drawn from the training data itself.
+def torch_seed(rng: np.random.Generator | None) -> int:
+    """The seed of a fit's torch generator (initial weights, shuffles, the codes of the reparameterisation trick).
 
-    `fit` receives no random generator, but its data came from the loop's seeded numpy generator (real draws, then
-    samples), so a hash of the data is a seed derived from that generator: the same run trains the same networks,
-    and different seeds or generations train different ones.
+    Drawn from the loop's fitting generator, so a run is repeatable and each seed and generation trains a different
+    network. (It was once a hash of the training rows' bytes: on another processor those rows differ in the last
+    bits, the hash then differs completely, and the rest of the run with it. Drawn from `rng`, a last-bit difference
+    stays a last-bit difference.) A fit called without `rng` uses seed 0.
     """
-    return int.from_bytes(hashlib.sha256(np.ascontiguousarray(rows).tobytes()).digest()[:8], "little") >> 1
+    return 0 if rng is None else int(rng.integers(2**63))
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ class VAEModel:
     def summarise(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray(rows, dtype=np.float32)
 
-    def fit(self, summaries: Sequence[np.ndarray]) -> VAEParams:
+    def fit(self, summaries: Sequence[np.ndarray], rng: np.random.Generator | None = None) -> VAEParams:
         """Train one VAE per seed on all the blocks' rows, from a fresh random initialisation.
 
         From scratch, not warm-started from the previous generation: each generation then knows only what its
@@ -217,7 +217,7 @@ class VAEModel:
         rows = np.concatenate(list(summaries), axis=1)  # (seeds, training rows, features)
         seeds, total, features = rows.shape
         device = config.torch_device()
-        generator = torch.Generator(device=device).manual_seed(seed_from_rows(rows))
+        generator = torch.Generator(device=device).manual_seed(torch_seed(rng))
         batch = total if config.batch_size == 0 else min(config.batch_size, total)
         epoch_rows = total if self.epoch_rows is None else self.epoch_rows
         steps_per_epoch = max(1, math.ceil(epoch_rows / batch))
