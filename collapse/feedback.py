@@ -23,7 +23,7 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from collapse._checks import check_choice, check_fraction
+from collapse._checks import check_bool, check_choice, check_fraction, check_interface
 from collapse.history import History
 from collapse.loop import simulate
 from collapse.regimes import FreshMix, Pool
@@ -44,8 +44,14 @@ class FeedbackSource:
     model_shares: list = field(default_factory=list, init=False)  # per draw, the share of rows copied, (seeds,)
 
     def __post_init__(self):
+        check_interface("true_source", self.true_source, "real data")
+        check_interface("model", self.model, "model")
         self.adoption = check_fraction("adoption", self.adoption,
                                        why="the share of human writing that moves to the latest model each generation")
+
+    @property
+    def values_per_row(self) -> int:
+        return getattr(self.true_source, "values_per_row", 1)
 
     def observe(self, generation: int, params, output) -> None:
         if generation != len(self.fitted) + 1:
@@ -97,7 +103,7 @@ class AccumulateHuman:
     keeps_old_rows = False
 
     def __init__(self, with_synthetic: bool):
-        self.with_synthetic = bool(with_synthetic)
+        self.with_synthetic = check_bool("with_synthetic", with_synthetic)
         self.name = "accumulate-everything" if self.with_synthetic else "accumulate-human"
         self._fresh_total = WeakKeyDictionary()  # pool -> summary of the human blocks after the first
 

@@ -17,12 +17,12 @@ Two filters for the one-dimensional Gaussian model:
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from collapse._checks import check_choice, check_positive
+from collapse._checks import (InputTypeError, check_choice, check_int, check_interface, check_positive, check_real,
+                              describe)
 from collapse.models.gaussian import GaussianParams
 from collapse.theory import likelihood_filter_keep_share
 
@@ -80,9 +80,7 @@ class VerifierFilter:
         return self.envelope  # exactly so while the model covers the belief
 
     def __post_init__(self):
-        value = self.belief_mean
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-            raise ValueError(f"belief_mean must be a finite number; got {value!r}.")
+        check_real("belief_mean", self.belief_mean)
         check_positive("belief_std", self.belief_std)
         if not 1 <= check_positive("envelope", self.envelope) <= MAX_ENVELOPE:
             raise ValueError(f"envelope must be from 1 to {MAX_ENVELOPE:g} (candidates looked at per kept row); "
@@ -121,6 +119,13 @@ class FilteredModel:
     model: object
     filter: object
 
+    def __post_init__(self):
+        check_interface("model", self.model, "model")
+        if not (hasattr(self.filter, "accepts") and hasattr(self.filter, "candidates_per_row")) \
+                or isinstance(self.filter, type):
+            raise InputTypeError(f"filter must be a filter object such as LikelihoodFilter(1.0) or "
+                                 f"make_filter('likelihood'); got {describe(self.filter)}.")
+
     def __getattr__(self, attribute):
         # name, min_rows, summarise, combine (where the model has it), fit, score, describe: the wrapped model's
         if attribute in ("model", "filter"):  # not set yet (while copying): avoid endless recursion
@@ -129,6 +134,7 @@ class FilteredModel:
 
     def sample(self, params, rows: int, rng: np.random.Generator) -> np.ndarray:
         """Exactly `rows` accepted rows per seed, (seeds, rows, *event_shape), in the order they were drawn."""
+        rows = check_int("rows", rows, 1)
         kept = None
         filled = None
         drawn = 0

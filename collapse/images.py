@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collapse._checks import check_fraction, check_int, check_positive
+from collapse._checks import check_array, check_fraction, check_instance, check_int, check_positive
 
 DIGIT_SIDE = 8  # pixels per side of a digit image
 DIGIT_PIXELS = DIGIT_SIDE * DIGIT_SIDE
@@ -57,7 +57,10 @@ class DigitsSource:
     Each seed's draw is distinct images (without replacement) while the request fits in the training split.
     """
 
+    values_per_row = DIGIT_PIXELS
+
     def draw(self, seeds: int, rows: int, rng: np.random.Generator) -> np.ndarray:
+        seeds, rows = check_int("seeds", seeds, 1), check_int("rows", rows, 1)
         train = load_digits().train
         if rows > len(train):
             raise ValueError(f"rows must be at most {len(train):,}, the training digits; got {rows:,}.")
@@ -66,6 +69,7 @@ class DigitsSource:
         return train[chosen]
 
     def heldout(self, rows: int, rng: np.random.Generator) -> np.ndarray:
+        rows = check_int("heldout_rows", rows, 1)
         heldout = load_digits().heldout
         if rows > len(heldout):
             raise ValueError(f"heldout_rows must be at most {len(heldout):,} (the held-out digits); got {rows:,}.")
@@ -80,6 +84,8 @@ class RingSource:
     radius: float = 1.0
     std: float = 0.08  # of each mode, in each coordinate: neighbours on the circle are ~10 standard deviations apart
 
+    values_per_row = 2  # a point in the plane
+
     def __post_init__(self):
         check_int("modes", self.modes, 2, 64)
         check_positive("radius", self.radius)
@@ -91,6 +97,7 @@ class RingSource:
         return self.radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)  # (modes, 2)
 
     def draw(self, seeds: int, rows: int, rng: np.random.Generator) -> np.ndarray:
+        seeds, rows = check_int("seeds", seeds, 1), check_int("rows", rows, 1)
         mode = rng.integers(0, self.modes, size=(seeds, rows))
         return (self.centres[mode] + self.std * rng.standard_normal((seeds, rows, 2))).astype(np.float32)
 
@@ -103,7 +110,15 @@ def histogram_measures(labels: np.ndarray, classes: int, counted: np.ndarray | N
                        covered_share: float = COVERED_SHARE) -> tuple[np.ndarray, np.ndarray]:
     """Per seed, from labels (seeds, rows): how many classes hold at least `covered_share` of all rows, and the
     entropy in bits of the histogram of the counted rows (all of them unless `counted` says otherwise)."""
+    classes = check_int("classes", classes, 1)
+    labels = check_array("labels", labels, f"class labels from 0 to {classes - 1} shaped (seeds, rows)", integer=True)
+    if labels.ndim != 2 or labels.shape[1] == 0 or labels.min() < 0 or labels.max() >= classes:
+        raise ValueError(f"labels must be class labels from 0 to {classes - 1}, shaped (seeds, rows) with at least "
+                         f"one row; got shape {labels.shape}.")
+    covered_share = check_fraction("covered_share", covered_share)
     seeds, rows = labels.shape
+    if counted is not None and np.shape(counted) != labels.shape:
+        raise ValueError(f"counted must be booleans shaped like labels {labels.shape}; got shape {np.shape(counted)}.")
     counted = np.ones(labels.shape, bool) if counted is None else counted
     counts = np.zeros((seeds, classes))
     np.add.at(counts, (np.repeat(np.arange(seeds), rows), labels.ravel()), counted.ravel())
@@ -147,6 +162,10 @@ def reference_encoder():
 def latent_spread(images: np.ndarray) -> np.ndarray:
     """Per seed, the spread of the reference encoder's mean codes of `images` (seeds, rows, 64): the root mean
     square, over latent dimensions, of each dimension's standard deviation across the images."""
+    images = check_array("images", images, f"images shaped (seeds, rows, {DIGIT_PIXELS})")
+    if images.ndim != 3 or images.shape[2] != DIGIT_PIXELS or images.shape[1] < 2:
+        raise ValueError(f"images must be shaped (seeds, rows, {DIGIT_PIXELS}) with at least 2 rows; got "
+                         f"{images.shape}.")
     model, params = reference_encoder()
     seeds, rows, _ = images.shape
     codes = model.encode_means(params, images.reshape(1, seeds * rows, DIGIT_PIXELS)).reshape(seeds, rows, -1)
@@ -181,6 +200,7 @@ class RingMeasures:
     covered_share: float = COVERED_SHARE
 
     def __post_init__(self):
+        check_instance("source", self.source, RingSource, "a RingSource, such as RingSource(modes=8)")
         check_positive("near_stds", self.near_stds)
         check_fraction("covered_share", self.covered_share)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from collapse._checks import check_int, check_positive
+from collapse._checks import check_array, check_int, check_memory, check_positive
 
 
 def shares(counts: np.ndarray) -> np.ndarray:
     """Counts along the last axis, divided by their total: the empirical distribution."""
-    counts = np.asarray(counts, dtype=float)
+    counts = check_array("counts", counts, "counts of each outcome, non-negative numbers").astype(float)
     if counts.ndim == 0 or counts.shape[-1] == 0 or (counts < 0).any():
         raise ValueError("counts must be an array of non-negative numbers with at least one outcome.")
     total = counts.sum(axis=-1, keepdims=True)
@@ -55,22 +55,36 @@ def unigram_entropy_bits(tokens: np.ndarray) -> float:
 
 
 # --- when does a metric react? -------------------------------------------------------------------------------------
+def _generations_by_seeds(values, fewest: int) -> np.ndarray:
+    """A recorded metric as a float array shaped (generations, seeds), at least `fewest` of each. NaN may stand where
+    a seed recorded nothing (no words written, say); it is carried into the medians, never refused."""
+    values = check_array("values", values, "a metric shaped (generations, seeds)", finite=False).astype(float)
+    if values.ndim != 2 or values.shape[0] < fewest or values.shape[1] < fewest:
+        raise ValueError(f"values must be shaped (generations, seeds) with at least {fewest} of each; "
+                         f"got {values.shape}.")
+    return values
+
+
 def median_change(values: np.ndarray) -> np.ndarray:
     """Per generation, the median over seeds of each seed's change since generation 1: shape (generations,).
 
     Paired by seed (a run is compared with its own first model), and a median, because a few runs that wander far
     dominate a mean (the Gaussian's variance is the classic case)."""
-    values = np.asarray(values, dtype=float)
+    values = _generations_by_seeds(values, 1)
     return np.median(values - values[:1], axis=1)
 
 
 def median_change_standard_error(values: np.ndarray, generation: int, resamples: int = 400,
                                  seed: int = 0) -> float:
     """Bootstrap standard error of `median_change` at one generation (1-based): the seeds resampled with replacement."""
-    values = np.asarray(values, dtype=float)
+    values = _generations_by_seeds(values, 1)
+    generation = check_int("generation", generation, 1, values.shape[0])
+    resamples = check_int("resamples", resamples, 2)
+    seed = check_int("seed", seed, 0)
     changes = values[generation - 1] - values[0]
-    picks = np.random.default_rng(seed).integers(0, changes.size, size=(check_int("resamples", resamples, 2),
-                                                                          changes.size))
+    check_memory(f"{resamples:,} bootstrap resamples of {changes.size:,} seeds", 16 * resamples * changes.size,
+                 "the resamples or the seeds")
+    picks = np.random.default_rng(seed).integers(0, changes.size, size=(resamples, changes.size))
     return float(np.median(changes[picks], axis=1).std(ddof=1))
 
 
@@ -82,9 +96,8 @@ def first_reaction(values: np.ndarray, standard_errors: float = 5.0, relative: f
     itself (a change the seed-to-seed noise cannot explain). With `relative` set, it means the change is at least
     that share of generation 1's median (a change large enough to matter, however many seeds measured it).
     """
-    values = np.asarray(values, dtype=float)
-    if values.ndim != 2 or values.shape[0] < 2 or values.shape[1] < 2:
-        raise ValueError(f"values must be shaped (generations, seeds) with at least 2 of each; got {values.shape}.")
+    values = _generations_by_seeds(values, 2)
+    seed = check_int("seed", seed, 0)
     change = np.abs(median_change(values))
     if relative is not None:
         later = np.flatnonzero(change[1:] >= check_positive("relative", relative) * abs(np.median(values[0])))

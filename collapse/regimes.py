@@ -8,18 +8,22 @@ regime picks the next training set from the pool:
 | replace                    | S_t only                                                                      | Shumailov et al. 2023       |
 | accumulate                 | R, S_1, ..., S_t (the pool grows by n rows a generation)                     | Gerstgrasser et al. 2024    |
 | accumulate-subsample(cap)  | `cap` rows drawn without replacement from R, S_1, ..., S_t (all of it if smaller) | Kazdan, Schaeffer et al. 2024 |
-| fresh-mix(share)           | round(share * n) fresh real rows plus n minus that many rows of S_t          | Bertrand et al. 2023        |
+| fresh-mix(share)           | k fresh real rows plus n - k rows of S_t, with E[k] = share * n (see below)   | Bertrand et al. 2023        |
 | fixed-real-mix(lambda)     | R again, plus round(lambda * n) rows of S_t (the loop draws that many)       | Bertrand et al. 2023        |
+
+Under fresh-mix, k is share * n when that is a whole number; otherwise it is drawn anew each generation, the whole
+part of share * n or one more, one more with probability equal to the fractional part (`fresh_row_counts`).
 """
 
 from __future__ import annotations
 
-import numbers
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from collapse._checks import check_choice, check_fraction, check_int
+from collapse._checks import (check_bool, check_choice, check_fraction, check_instance, check_int, check_interface,
+                              check_memory, check_real)
 
 
 class Pool:
@@ -31,6 +35,12 @@ class Pool:
     """
 
     def __init__(self, model, real_rows: np.ndarray, keep_old_rows: bool, capacity_blocks: int):
+        check_interface("model", model, "model")
+        check_instance("real_rows", real_rows, np.ndarray, "an array shaped (seeds, rows, *event_shape)")
+        if real_rows.ndim < 2:
+            raise ValueError(f"real_rows must be shaped (seeds, rows, *event_shape); got shape {real_rows.shape}.")
+        keep_old_rows = check_bool("keep_old_rows", keep_old_rows)
+        capacity_blocks = check_int("capacity_blocks", capacity_blocks, 1, why="the real block and each generation's")
         self.model = model
         self.summaries = [model.summarise(real_rows)]
         # Models whose summaries add up (model.combine) keep a running total, so that training on everything so far
@@ -75,13 +85,20 @@ def random_subsets(rng: np.random.Generator, seeds: int, population: int, size: 
     keys touches the whole population; Robert Floyd's algorithm touches only `size` numbers per seed, but in a Python
     loop of `size` steps (each step vectorised across seeds). `method` is "keys", "floyd" or "auto" (the cheaper).
     """
+    check_instance("rng", rng, np.random.Generator, "a numpy Generator, such as np.random.default_rng(0)")
     check_choice("method", method, ("auto", "keys", "floyd"))
+    seeds = check_int("seeds", seeds, 0)
+    population = check_int("population", population, 0)
+    size = check_int("size", size, 0)
     if not 0 <= size <= population:
         raise ValueError(f"size must be from 0 to population ({population:,}); got {size:,}.")
     if method == "auto":
         keys_seconds = seeds * population * 15e-9  # rough costs, measured on the book's 2-core reference machine
         floyd_seconds = size * (8e-6 + seeds * 20e-9)
         method = "keys" if keys_seconds <= floyd_seconds else "floyd"
+    # keys: a float per seed and candidate; floyd: a flag per seed and candidate; both: the chosen indices
+    check_memory(f"drawing {size:,} of {population:,} per seed for {seeds:,} seeds",
+                 seeds * (population * (8 if method == "keys" else 1) + size * 8), "the seeds or the population")
     if method == "keys":
         # The `size` smallest of independent uniform keys are a uniformly random subset.
         keys = rng.random((seeds, population))
@@ -140,9 +157,34 @@ class AccumulateSubsample:
         return [pool.model.summarise(everything[np.arange(seeds)[:, None], chosen])]
 
 
+def fresh_row_counts(real_share: float, rows: int) -> list[tuple[int, float]]:
+    """The numbers k of fresh real rows a fresh-mix generation of `rows` rows may train on, with their probabilities.
+
+    The share means what it says: E[k] = real_share * rows exactly. When real_share * rows is a whole number, k is
+    that number ([(k, 1.0)]); otherwise k is its whole part or one more, one more with probability equal to its
+    fractional part ([(k, 1 - fraction), (k + 1, fraction)]). Rounding instead would turn 5% of 10 rows into none
+    (plain replace) and, rounding half to even, 25% of 10 rows into 20%.
+    """
+    expected = real_share * rows
+    nearest = round(expected)
+    # share * rows carries float error (a slider's 0.6000000000000001 times 10); within it the share is exact
+    if math.isclose(expected, nearest, rel_tol=1e-12, abs_tol=1e-12):
+        return [(nearest, 1.0)]
+    fewer = math.floor(expected)
+    fraction = expected - fewer
+    return [(fewer, 1 - fraction), (fewer + 1, fraction)]
+
+
 @dataclass(frozen=True)
 class FreshMix:
-    """Each generation trains on n rows: a share of them fresh from the real world, the rest the last model's output."""
+    """Each generation trains on n rows: a share of them fresh from the real world, the rest the last model's output.
+
+    The number of fresh rows is drawn anew each generation so that it averages real_share * n exactly
+    (`fresh_row_counts`; a share that n expresses exactly draws no random number). The draw is one per generation,
+    shared by all seeds, because the loop keeps each block as one rectangular (seeds, rows) array. So the seeds of one
+    run share the same sequence of counts: averages over one run's seeds are conditional on it, and the closed form
+    (`theory.fresh_mix_moments`) is the average over runs with different `seed`s.
+    """
 
     real_share: float
 
@@ -152,8 +194,16 @@ class FreshMix:
     def __post_init__(self):
         check_fraction("real_share", self.real_share, why="the share of each generation's data that is fresh and real")
 
+    def fresh_rows(self, samples_per_generation: int, rng: np.random.Generator) -> int:
+        """This generation's number of fresh real rows, for every seed at once."""
+        choices = fresh_row_counts(self.real_share, samples_per_generation)
+        if len(choices) == 1:
+            return choices[0][0]
+        (fewer, _), (more, chance_of_more) = choices
+        return more if rng.random() < chance_of_more else fewer
+
     def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
-        fresh = round(self.real_share * samples_per_generation)
+        fresh = self.fresh_rows(samples_per_generation, rng)
         synthetic = samples_per_generation - fresh
         seeds = pool.latest_rows.shape[0]
         blocks = []
@@ -182,10 +232,8 @@ class FixedRealMix:
     keeps_old_rows = False
 
     def __post_init__(self):
-        value = self.synthetic_per_real
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= MAX_SYNTHETIC_PER_REAL:
-            raise ValueError(f"synthetic_per_real must be a number above 0 and at most {MAX_SYNTHETIC_PER_REAL:g} "
-                             f"(synthetic rows per real row, lambda); got {value!r}.")
+        check_real("synthetic_per_real", self.synthetic_per_real, 0.0, MAX_SYNTHETIC_PER_REAL,
+                   why="synthetic rows per real row, lambda", low_inclusive=False)
 
     def synthetic_rows(self, samples_per_generation: int) -> int:
         rows = round(self.synthetic_per_real * samples_per_generation)

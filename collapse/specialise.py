@@ -10,10 +10,12 @@ so their bits per token are directly comparable.
 from __future__ import annotations
 
 import functools
+import numbers
 
 import numpy as np
 
-from collapse._checks import check_choice, check_fraction, check_int
+from collapse._checks import (InputTypeError, check_array, check_choice, check_fraction, check_instance, check_int,
+                              describe)
 from collapse.models.ngram import MAX_ORDER, NgramModel, NgramTables
 from collapse.regimes import random_subsets
 from collapse.text import HELDOUT_PLAYS, Corpus, load_corpus
@@ -39,6 +41,8 @@ TOKENS_PER_ROW = 100  # passages of 100 tokens, as in the Markov chapter
 
 def to_passages(stream: np.ndarray, tokens_per_row: int = TOKENS_PER_ROW) -> np.ndarray:
     """Consecutive, non-overlapping passages of a token stream, shape (passages, tokens_per_row); the tail is dropped."""
+    stream = check_array("stream", stream, "a 1-d array of token ids", integer=True).ravel()
+    tokens_per_row = check_int("tokens_per_row", tokens_per_row, 1)
     rows = stream.size // tokens_per_row
     return stream[: rows * tokens_per_row].reshape(rows, tokens_per_row)
 
@@ -47,6 +51,10 @@ class DomainSplit:
     """Training and held-out passages of each domain, and the general model's training passages."""
 
     def __init__(self, corpus: Corpus, heldout_plays: tuple[str, ...] = HELDOUT_PLAYS):
+        check_instance("corpus", corpus, Corpus, "a Corpus, such as collapse.text.load_corpus()")
+        if isinstance(heldout_plays, str) or not all(isinstance(play, str) for play in heldout_plays):
+            raise InputTypeError(f"heldout_plays must be a tuple of play names such as ('hamlet',); "
+                                 f"got {describe(heldout_plays)}.")
         listed = [play for plays in FIRST_FOLIO.values() for play in plays] + list(OUTSIDE_FIRST_FOLIO)
         unlisted = sorted(set(corpus.plays) - set(listed))
         if unlisted or len(listed) != len(set(listed)):
@@ -75,6 +83,8 @@ def domain_split() -> DomainSplit:
 
 def draw_budget(passages: np.ndarray, budget_tokens: int, seeds: int, rng: np.random.Generator) -> np.ndarray:
     """Per seed, `budget_tokens` worth of whole passages drawn without replacement: shape (seeds, rows, length)."""
+    budget_tokens = check_int("budget_tokens", budget_tokens, passages.shape[1], passages.size,
+                              why="whole passages from those given")
     return passages[random_subsets(rng, seeds, passages.shape[0], budget_tokens // passages.shape[1])]
 
 
@@ -85,6 +95,17 @@ def _fit_everything(order: int) -> tuple[NgramModel, NgramTables]:
     return model, model.fit([model.summarise(split.training[GENERAL][None])])[0]
 
 
+def check_training(trained_on: str, budget_tokens: int | None, order: int, seeds: int, seed: int) -> int:
+    """Check what a specialist or general model is trained on; returns the seed. Of `budget_tokens`, only that it is
+    a number or None (its range needs the corpus, and is checked where the corpus is read)."""
+    check_choice("trained_on", trained_on, [*DOMAINS, GENERAL])
+    if budget_tokens is not None and not isinstance(budget_tokens, numbers.Real):
+        check_int("budget_tokens", budget_tokens, TOKENS_PER_ROW)  # raises: the type is wrong
+    check_int("order", order, 1, MAX_ORDER)
+    check_int("seeds", seeds, 1, 50)
+    return check_int("seed", seed, 0)
+
+
 @functools.lru_cache(maxsize=24)  # a chapter asks for the same general runs for every domain: read, never modify
 def heldout_probabilities(trained_on: str, budget_tokens: int | None = None, order: int = 2, seeds: int = 3,
                           seed: int = 0) -> dict[str, np.ndarray]:
@@ -93,11 +114,8 @@ def heldout_probabilities(trained_on: str, budget_tokens: int | None = None, ord
     `budget_tokens=None` trains once on all of that text (no draw, so one "seed"). Returns, for each judged domain,
     the probability of every held-out token, shaped (seeds, held-out passages, TOKENS_PER_ROW).
     """
-    split = domain_split()
-    check_choice("trained_on", trained_on, [*DOMAINS, GENERAL])
-    check_int("order", order, 1, MAX_ORDER)
-    check_int("seeds", seeds, 1, 50)
-    seed = check_int("seed", seed, 0)
+    seed = check_training(trained_on, budget_tokens, order, seeds, seed)
+    split = domain_split()  # after the checks: the first call reads the whole corpus
     if budget_tokens is None and trained_on == GENERAL:
         model, tables = _fit_everything(order)
         fitted = [tables]
@@ -122,6 +140,7 @@ def to_bits(probabilities: np.ndarray) -> np.ndarray:
 def heldout_bits(trained_on: str, budget_tokens: int | None = None, order: int = 2, seeds: int = 3,
                  seed: int = 0) -> dict[str, np.ndarray]:
     """Bits per token of every held-out passage of each domain, shaped (seeds, passages); see heldout_probabilities."""
+    check_training(trained_on, budget_tokens, order, seeds, seed)  # before the cache, which needs hashable values
     probabilities = heldout_probabilities(trained_on, budget_tokens, order, seeds, seed)
     return {domain: to_bits(p) for domain, p in probabilities.items()}
 
@@ -137,7 +156,8 @@ def tailored_bits(domain: str, budget_tokens: int | None = None, order: int = 2,
     base model and adapting it to a domain. Shaped like heldout_bits.
     """
     check_choice("domain", domain, DOMAINS)
-    share = check_fraction("share", share)
+    share = check_fraction("share", share, why="the specialist's weight in the mixture")
+    check_training(domain, budget_tokens, order, seeds, seed)
     general = heldout_probabilities(GENERAL, None, order)
     special = heldout_probabilities(domain, budget_tokens, order, seeds, seed)
     return {judged: to_bits((1 - share) * general[judged] + share * special[judged]) for judged in DOMAINS}
@@ -149,5 +169,10 @@ def paired_difference(bits: np.ndarray, rival: np.ndarray) -> tuple[float, float
     Both are shaped (seeds, passages) and are averaged over seeds first; the pairing removes the passage-to-passage
     spread that both models share (some passages are simply harder), so the error is that of the difference itself.
     """
+    bits = check_array("bits", bits, "bits per token shaped (seeds, passages)")
+    rival = check_array("rival", rival, "bits per token shaped (seeds, passages)")
+    if bits.ndim != 2 or rival.shape[1:] != bits.shape[1:] or bits.shape[1] < 2:
+        raise ValueError(f"bits and rival must be shaped (seeds, passages) over the same passages, at least 2; got "
+                         f"{bits.shape} and {rival.shape}.")
     saved = rival.mean(axis=0) - bits.mean(axis=0)
     return float(saved.mean()), float(saved.std(ddof=1) / np.sqrt(saved.size))

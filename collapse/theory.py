@@ -9,12 +9,21 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, ndtr, polygamma
 
-from collapse._checks import check_choice, check_fraction, check_int, check_positive
+from collapse._checks import (check_choice, check_fraction, check_generations_array, check_int, check_positive,
+                              check_probabilities)
 from collapse.models.gaussian import ESTIMATORS
+from collapse.regimes import REGIME_NAMES, fresh_row_counts
+
+# The accumulate forms and the moment recursions build one term per generation: at most 8 MB of them.
+MAX_CLOSED_FORM_GENERATIONS = 1_000_000
+# word_survival iterates once per resampling; by 100,000 a line's extinction chance is within 2e-5 of 1.
+MAX_RESAMPLINGS = 100_000
+GAUSSIAN_ROWS = "the Gaussian model fits a spread from at least 2 rows"
 
 
 def _divisor(n: int, estimator: str) -> int:
     check_choice("estimator", estimator, ESTIMATORS)
+    n = check_int("n", n, 2, why=GAUSSIAN_ROWS)
     return n if estimator == "mle" else n - 1
 
 
@@ -35,12 +44,17 @@ def log_variance_step_variance(n: int) -> float:
 
 def expected_log_variance_replace(t, n: int, estimator: str = "mle", s0: float = 1.0):
     """E[ln s_t^2] under replace: a random walk in log space with drift `log_variance_step` per generation."""
+    check_generations_array("t", t, 0)
+    check_positive("s0", s0, why="the real standard deviation")
     return np.log(s0**2) + np.asarray(t) * log_variance_step(n, estimator)
 
 
 def expected_variance_replace(t, n: int, estimator: str = "mle", s0: float = 1.0):
     """E[s_t^2] under replace: s0^2 ((n-1)/n)^t for MLE; exactly s0^2 for the unbiased estimator (a martingale)."""
-    shrink = (n - 1) / _divisor(n, estimator)
+    check_generations_array("t", t, 0)
+    check_positive("s0", s0, why="the real standard deviation")
+    divisor = _divisor(n, estimator)  # checks n first
+    shrink = (n - 1) / divisor
     return s0**2 * shrink ** np.asarray(t, dtype=float)
 
 
@@ -49,7 +63,9 @@ def expected_mean_drift_replace(t, n: int, estimator: str = "mle", s0: float = 1
 
     Each refit moves the mean by a N(0, s_{t-1}^2 / n) step, so the drift adds up the expected variances so far.
     """
-    t = np.asarray(t, dtype=float)
+    t = np.asarray(check_generations_array("t", t, 0), dtype=float)
+    n = check_int("n", n, 2, why=GAUSSIAN_ROWS)
+    check_positive("s0", s0, why="the real standard deviation")
     if check_choice("estimator", estimator, ESTIMATORS) == "mle":
         return s0**2 * (1 - ((n - 1) / n) ** t)
     return t * s0**2 / n
@@ -61,20 +77,23 @@ def expected_variance_accumulate(t, n: int, s0: float = 1.0):
     The product converges, to s0^2 sin(pi/sqrt(n)) / (pi/sqrt(n)) (0.843 at n = 10): the variance stops shrinking.
     """
     n = check_int("n", n, 2)
-    t = np.asarray(t)
+    t = check_generations_array("t", t, 0, MAX_CLOSED_FORM_GENERATIONS)
+    check_positive("s0", s0, why="the real standard deviation")
     factors = 1 - 1 / (n * np.arange(1, int(t.max()) + 1) ** 2)
     cumulative = np.concatenate([[1.0], np.cumprod(factors)])
-    return s0**2 * cumulative[t]
+    return s0**2 * cumulative[t.astype(np.intp)]
 
 
 def variance_limit_accumulate(n: int, s0: float = 1.0) -> float:
     """lim_{t -> inf} E[s_t^2] under accumulate (MLE): the infinite product in closed form."""
     x = np.pi / np.sqrt(check_int("n", n, 2))
+    check_positive("s0", s0, why="the real standard deviation")
     return float(s0**2 * np.sin(x) / x)
 
 
 def mean_drift_bound_accumulate(n: int, s0: float = 1.0) -> float:
     """Upper bound on E[(mu_t - mu_0)^2] under accumulate, for every t: pi^2 s0^2 / (6 n)."""
+    check_positive("s0", s0, why="the real standard deviation")
     return float(np.pi**2 * s0**2 / (6 * check_int("n", n, 1)))
 
 
@@ -84,7 +103,9 @@ def closed_form_spread(regime: str, estimator: str, n: int, t) -> dict[str, np.n
     "root mean square" is sqrt(E[s_t^2]); "typical run" is exp(E[ln s_t]), the centre of the log-scale fan. Only the
     combinations derived above are returned: replace (either estimator) and accumulate (MLE); otherwise an empty dict.
     """
-    t = np.asarray(t)
+    check_choice("regime", regime, REGIME_NAMES)
+    check_choice("estimator", estimator, ESTIMATORS)
+    t = check_generations_array("t", t, 0)
     if regime == "replace":
         return {"root mean square": np.sqrt(expected_variance_replace(t, n, estimator)),
                 "typical run": np.exp(0.5 * expected_log_variance_replace(t, n, estimator))}
@@ -99,10 +120,14 @@ def word_survival(count: int, resamplings: int) -> float:
     Resampling N tokens from counts c / N gives the word Binomial(N, c / N), about Poisson(c), copies: each copy
     leaves Poisson(1) copies, a branching process. Its line dies out within k generations with probability e_k,
     where e_0 = 0 and e_k = exp(e_{k-1} - 1); the word survives unless all `count` lines die: 1 - e_k^count.
+
+    e_k creeps up to 1 like 1 - 2 / (k + ln(k) / 3): one step per resampling, so `resamplings` is capped at
+    MAX_RESAMPLINGS (100,000, where 1 - e_k = 2.0e-5). Beyond it, survival is about 1 - (1 - 2 / k)^count.
     """
     count = check_int("count", count, 0)
     extinct = 0.0
-    for _ in range(check_int("resamplings", resamplings, 0)):
+    for _ in range(check_int("resamplings", resamplings, 0, MAX_RESAMPLINGS,
+                             why="beyond that the survival is about 1 - (1 - 2 / resamplings)^count")):
         extinct = float(np.exp(extinct - 1))
     return 1 - extinct**count
 
@@ -112,19 +137,22 @@ def regression_first_error(dimension: int, rows: int, noise: float = 1.0) -> flo
     """E||w_hat - w*||^2 of one least-squares fit: sigma^2 E[tr (X'X)^-1] = sigma^2 d / (T - d - 1) for Gaussian X."""
     dimension = check_int("dimension", dimension, 1)
     rows = check_int("rows", rows, dimension + 2, why="the expectation is finite only for T >= d + 2")
+    check_positive("noise", noise, why="the standard deviation of the label noise")
     return noise**2 * dimension / (rows - dimension - 1)
 
 
 def regression_error_replace(t, dimension: int, rows: int, noise: float = 1.0):
     """Under replace each generation adds an independent error of the same size: linear growth, t times the first."""
+    t = check_generations_array("t", t, 0)
     return np.asarray(t, dtype=float) * regression_first_error(dimension, rows, noise)
 
 
 def regression_error_accumulate(t, dimension: int, rows: int, noise: float = 1.0):
     """Under accumulate generation i's noise is averaged over i blocks: the errors add as sum 1/i^2 < pi^2 / 6."""
-    t = np.asarray(t)
+    t = check_generations_array("t", t, 0, MAX_CLOSED_FORM_GENERATIONS)
+    first_error = regression_first_error(dimension, rows, noise)
     partial_sums = np.concatenate([[0.0], np.cumsum(1 / np.arange(1, int(t.max()) + 1) ** 2)])
-    return partial_sums[t] * regression_first_error(dimension, rows, noise)
+    return partial_sums[t.astype(np.intp)] * first_error
 
 
 # --- a validation gate on a Gaussian with known spread (chapter "Throw the worse models away?") --------------------
@@ -194,7 +222,9 @@ def gini_simpson_replace(t, n: int, initial: float):
     heterozygosity under genetic drift (Wright 1931; Ewens 2004, Mathematical Population Genetics, section 3.2).
     `initial` is the index of the real distribution, which generation 1 counts its draws from.
     """
+    t = check_generations_array("t", t, 0)
     n = check_int("n", n, 1)
+    check_fraction("initial", initial, why="a Gini-Simpson index: the chance that two draws differ")
     return initial * (1 - 1 / n) ** np.asarray(t, dtype=float)
 
 
@@ -205,10 +235,7 @@ def fixation_time_diffusion(probabilities, n: int) -> float:
     for two outcomes; Littler 1975 for K). 1.90 n for 10 equal outcomes. It is a large-n approximation: the discrete
     chain fixes a few generations sooner, an error of order one generation rather than of order n.
     """
-    p = np.asarray(probabilities, dtype=float)
-    if p.ndim != 1 or p.size < 2 or (p < 0).any() or not np.isclose(p.sum(), 1.0):
-        raise ValueError(f"probabilities must be at least 2 non-negative numbers that add up to 1; "
-                         f"got {probabilities!r}.")
+    p = check_probabilities("probabilities", probabilities)
     n = check_int("n", n, 1)
     remaining = 1 - p[p < 1]
     return float(-2 * n * np.sum(remaining * np.log(remaining)))
@@ -223,6 +250,7 @@ def feedback_fresh_share(t, adoption: float):
 
     Unrolling the recursion, H_t keeps weight (1 - a)^(t-1) on the true distribution; the rest is on models 1..t-1.
     """
+    t = check_generations_array("t", t, 1)
     adoption = check_fraction("adoption", adoption)
     return 1 - (1 - adoption) ** (np.asarray(t, dtype=float) - 1)
 
@@ -233,7 +261,7 @@ def feedback_pool_share(t, adoption: float):
     The average of 1 - (1 - a)^(s-1) over s = 1..t: a geometric sum, 1 - (1 - (1 - a)^t) / (a t); 0 when a = 0.
     """
     adoption = check_fraction("adoption", adoption)
-    t = np.asarray(t, dtype=float)
+    t = np.asarray(check_generations_array("t", t, 1), dtype=float)
     if adoption == 0:
         return np.zeros_like(t)
     return 1 - (1 - (1 - adoption) ** t) / (adoption * t)
@@ -250,8 +278,10 @@ def feedback_fresh_crawl_moments(t, n: int, adoption: float, s0: float = 1.0) ->
     conserved). At a = 1 this is the replace loop of Shumailov et al. (2023, arXiv:2305.17493).
     Returns E[V_t] ("human variance"), E[s_t^2] ("model variance") and E[(mu_t - mu_0)^2] ("model mean drift").
     """
+    t = check_generations_array("t", t, 1)
     n = check_int("n", n, 2)
     adoption = check_fraction("adoption", adoption)
+    check_positive("s0", s0, why="the real standard deviation")
     human_variance = s0**2 * (1 - adoption**2 / n) ** (np.asarray(t, dtype=float) - 1)
     return {"human variance": human_variance,
             "model variance": (n - 1) / n * human_variance,
@@ -271,21 +301,29 @@ def _linear_recursion(step: np.ndarray, start: np.ndarray, offset: np.ndarray, g
 def fresh_mix_moments(generations: int, n: int, real_share: float, s0: float = 1.0) -> dict[str, np.ndarray]:
     """E[s_t^2] and E[(mu_t - mu_0)^2] for t = 1 .. generations under fresh-mix (MLE), real data N(mu_0, s0^2).
 
-    Each generation trains on k = round(real_share n) new real rows and n - k rows of the last model. With p = k / n
-    and a = 1 - p, writing V_t = E[s_t^2] and D_t = E[(mu_t - mu_0)^2] (in units of s0^2):
-        D_{t+1} = a^2 D_t + (p + a V_t) / n                       (the mean is a weighted average of the two blocks)
-        V_{t+1} = p a D_t + (1 - 1/n)(p + a V_t)                  (within-block spread, plus the gap between blocks)
+    Each generation trains on k new real rows and n - k rows of the last model. Given k, with p = k / n and a = 1 - p,
+    and given the last fit (mu_t, s_t^2), in units of s0^2:
+        E[(mu_{t+1} - mu_0)^2] = a^2 (mu_t - mu_0)^2 + (p + a s_t^2) / n    (the mean is a weighted average of blocks)
+        E[s_{t+1}^2] = p a (mu_t - mu_0)^2 + (1 - 1/n)(p + a s_t^2)        (within-block spread, plus the block gap)
     from E[sum (x_i - xbar)^2] = sum (m_i - mbar)^2 + (1 - 1/n) sum v_i for independent rows of means m_i and
-    variances v_i. Starting from V_1 = (n-1)/n, D_1 = 1/n. For k >= 1 the recursion is a contraction (a < 1) and
-    both moments settle at a level above zero; for k = 0 it is replace.
+    variances v_i. Both are linear in the last fit's moments, with coefficients that are polynomials in p (of degree
+    at most 2). The engine draws k afresh each generation (`collapse.regimes.fresh_row_counts`: floor(real_share n)
+    or one more, so that E[k] = real_share n), independently of the last fit; so taking expectations over both,
+    V_t = E[s_t^2] and D_t = E[(mu_t - mu_0)^2] follow x_{t+1} = E_k[step(p)] x_t + E_k[offset(p)], the step matrix
+    and offset averaged over the two possible k with their probabilities (one k, exactly, when real_share n is
+    whole). Starting from V_1 = (n-1)/n, D_1 = 1/n. When k can be 1 or more the recursion is a contraction and both
+    moments settle at a level above zero; for real_share = 0 it is replace. The expectations are over runs: the seeds
+    of one run share their draws of k, so their average is conditional on that run's sequence of k.
     """
     generations = check_int("generations", generations, 1)
     n = check_int("n", n, 2)
-    share = round(check_fraction("real_share", real_share) * n) / n
-    synthetic = 1 - share
-    step = np.array([[synthetic * (1 - 1 / n), share * synthetic],  # (V, D)
-                     [synthetic / n, synthetic**2]])
-    offset = np.array([share * (1 - 1 / n), share / n])
+    step, offset = np.zeros((2, 2)), np.zeros(2)  # (V, D)
+    for fresh_rows, probability in fresh_row_counts(check_fraction("real_share", real_share), n):
+        share = fresh_rows / n
+        synthetic = 1 - share
+        step += probability * np.array([[synthetic * (1 - 1 / n), share * synthetic],
+                                        [synthetic / n, synthetic**2]])
+        offset += probability * np.array([share * (1 - 1 / n), share / n])
     values = _linear_recursion(step, np.array([(n - 1) / n, 1 / n]), offset, generations)
     return {"variance": s0**2 * values[:, 0], "mean_drift": s0**2 * values[:, 1]}
 
@@ -312,7 +350,7 @@ def fixed_real_moments(generations: int, real_rows: int, synthetic_rows: int) ->
     The step's largest eigenvalue is below 1 for every lambda = N / n, so the model settles near the real set
     (Bertrand et al.'s stability, exact for this model); it settles more slowly as lambda grows (q -> 1).
     """
-    generations = check_int("generations", generations, 1)
+    generations = check_int("generations", generations, 1, MAX_CLOSED_FORM_GENERATIONS)
     q = fixed_real_contraction(real_rows, synthetic_rows)
     total = real_rows + synthetic_rows
     step = np.array([[q * (1 - 1 / total), q * (1 - q)],  # (V, D)
@@ -329,6 +367,7 @@ def likelihood_filter_keep_share(threshold: float) -> float:
 
 def truncated_variance_factor(threshold: float) -> float:
     """v(c) = Var(Z | |Z| < c) = 1 - 2 c phi(c) / (2 Phi(c) - 1) for a standard normal Z (below 1 for every c)."""
+    threshold = check_positive("threshold", threshold)
     density = np.exp(-0.5 * threshold**2) / np.sqrt(2 * np.pi)
     return float(1 - 2 * threshold * density / likelihood_filter_keep_share(threshold))
 
@@ -340,5 +379,6 @@ def expected_variance_likelihood_filter(t, n: int, threshold: float, s0: float =
     variance is v(c) sigma^2, and the MLE keeps (n-1)/n of it on average. Without a filter v = 1 (replace).
     """
     n = check_int("n", n, 2)
-    t = np.asarray(t, dtype=float)
+    t = np.asarray(check_generations_array("t", t, 1), dtype=float)
+    check_positive("s0", s0, why="the real standard deviation")
     return s0**2 * ((n - 1) / n) ** t * truncated_variance_factor(threshold) ** (t - 1)

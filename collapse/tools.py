@@ -15,8 +15,8 @@ import string
 
 import numpy as np
 
-from collapse._checks import check_fraction, check_int
-from collapse.models.ngram import NgramModel, NgramTables
+from collapse._checks import InputTypeError, check_fraction, check_instance, check_int, describe
+from collapse.models.ngram import MAX_ORDER, NgramModel, NgramTables
 from collapse.text import END_OF_LINE, SPECIAL_TOKENS, load_corpus
 
 EQUALS = "="  # separates the word from its count
@@ -27,6 +27,7 @@ MAX_ANSWER_CHARACTERS = 3  # the longest word has two digits of letters, then th
 
 def count_letters(word: str) -> int:
     """The tool: how many letters the word has."""
+    check_instance("word", word, str, "a word, a string")
     return sum(character.isalpha() for character in word)
 
 
@@ -37,6 +38,9 @@ def corpus_words() -> tuple[str, ...]:
 
 def encode(word: str, answer: int | None = None) -> list[int]:
     """Character ids of "word=" (a question), or of "word=answer" and the line end (a training line)."""
+    check_instance("word", word, str, "lower-case letters a-z, a string")
+    if answer is not None:
+        answer = check_int("answer", answer, 0, why="a count of letters")
     if not re.fullmatch(r"[a-z]+", word):
         raise ValueError(f"a word must be lower-case letters a-z, at least one; got {word!r}.")
     text = f"{word}{EQUALS}" + ("" if answer is None else str(answer))
@@ -45,12 +49,15 @@ def encode(word: str, answer: int | None = None) -> list[int]:
 
 def parse_answer(ids) -> int | None:
     """The number a model wrote, or None if what it wrote is not a whole number."""
+    ids = [check_int("ids", i, 0, len(CHARACTERS) - 1, why="character ids") for i in ids]
     text = "".join(CHARACTERS[i] for i in ids)
     return int(text) if text.isdigit() else None
 
 
 def split_words(words, test_share: float, seed: int) -> tuple[list[str], list[str]]:
     """A seeded split of the words into training and test words: no test word is ever trained on."""
+    if isinstance(words, str) or not hasattr(words, "__len__"):
+        raise InputTypeError(f"words must be a list of words; got {describe(words)}.")
     check_fraction("test_share", test_share)
     seed = check_int("seed", seed, 0)
     order = np.random.default_rng(seed).permutation(len(words))
@@ -62,6 +69,8 @@ def split_words(words, test_share: float, seed: int) -> tuple[list[str], list[st
 
 def train(words, order: int) -> tuple[NgramModel, NgramTables]:
     """Fit a character n-gram model to one "word=count" line per word."""
+    if isinstance(words, str) or not hasattr(words, "__len__") or len(words) == 0:
+        raise InputTypeError(f"words must be a non-empty list of words; got {describe(words)}.")
     model = NgramModel(order, len(CHARACTERS))  # it only reads and answers here, so its passage length is unused
     stream = np.array([i for word in words for i in encode(word, count_letters(word))], dtype=np.int32)
     return model, model.fit([model.summarise(stream[None, None])])[0]
@@ -69,6 +78,10 @@ def train(words, order: int) -> tuple[NgramModel, NgramTables]:
 
 def answer(model: NgramModel, tables: NgramTables, words) -> list[int | None]:
     """The model's greedy answers to "word=" for each word: all words advance one character per step."""
+    check_instance("model", model, NgramModel, "the NgramModel that train returned")
+    check_instance("tables", tables, NgramTables, "the NgramTables that train returned")
+    if isinstance(words, str) or not hasattr(words, "__len__") or len(words) == 0:
+        raise InputTypeError(f"words must be a non-empty list of words; got {describe(words)}.")
     questions = [encode(word) for word in words]
     width = max(map(len, questions)) + MAX_ANSWER_CHARACTERS
     # left-padding with line ends is exact: a context never reaches back past the start of its line
@@ -96,6 +109,7 @@ def answer(model: NgramModel, tables: NgramTables, words) -> list[int | None]:
 def counting_quiz(order: int = 3, test_share: float = 0.2, seed: int = 0) -> dict[str, float]:
     """Share of held-out words whose letters are counted right: by the model, by always giving the commonest length
     of the training words, and by the tool; and the share of the model's answers that are numbers at all."""
+    check_int("order", order, 1, MAX_ORDER)
     training, test = split_words(corpus_words(), test_share, seed)
     model, tables = train(training, order)
     truth = np.array([len(word) for word in test])  # every word is letters alone

@@ -1,9 +1,11 @@
 """Fresh data and filtering: the closed forms over many seeds, the fixed-real-mix regime's exact rows, the filters."""
 
+import math
+
 import numpy as np
 import pytest
 
-from collapse import FixedRealMix, GaussianModel, GaussianSource, make_regime, simulate, theory
+from collapse import FixedRealMix, FreshMix, GaussianModel, GaussianSource, make_regime, simulate, theory
 from collapse.filtering import FilteredModel, LikelihoodFilter, VerifierFilter, make_filter
 from collapse.models.gaussian import GaussianParams
 from tests.tagging import TaggingModel, TaggingSource, tag_counts
@@ -33,6 +35,59 @@ def test_fresh_mix_moments_match_the_closed_form(share):
     for t in (1, 5, 30):
         assert_mean_matches(history.metric("std")[t - 1] ** 2, closed["variance"][t - 1], f"E[s^2] at t = {t}")
         assert_mean_matches(history.metric("mean")[t - 1] ** 2, closed["mean_drift"][t - 1], f"E[mu^2] at t = {t}")
+
+
+@pytest.mark.parametrize("share", [0.05, 0.25])  # 0.5 and 2.5 rows of 10: rounding gave 0 and 2
+def test_fresh_mix_feeds_share_times_n_fresh_rows_on_average(share):
+    generations, seeds = 4_001, 3
+    model = TaggingModel(seeds)
+    simulate(model, TaggingSource(), FreshMix(share), generations=generations, samples_per_generation=N, seeds=seeds,
+             seed=8, heldout_rows=1)
+    # real rows carry negative tags; generation 1 trains on the first real sample, so the draws start at generation 2
+    fresh = np.array([(rows[..., 0] < 0).sum(axis=1) for rows in model.training_sets[1:]])  # (draws, seeds)
+    assert (fresh == fresh[:, :1]).all()  # one draw per generation, shared by every seed
+    fewer = math.floor(share * N)
+    assert set(np.unique(fresh).tolist()) == {fewer, fewer + 1}
+    # each draw is fewer + Bernoulli(fraction): its standard error follows from the number of draws
+    fraction = share * N - fewer
+    draws = fresh[:, 0]
+    error = np.sqrt(fraction * (1 - fraction) / draws.size)
+    assert abs(draws.mean() - share * N) < 5 * error, f"{draws.mean():.4f} vs {share * N} ± {error:.4f}"
+
+
+@pytest.mark.parametrize("share", [0.05, 0.25])
+def test_fresh_mix_moments_match_the_closed_form_when_n_cannot_express_the_share(share):
+    # The seeds of one run share its draws of the fresh-row count, so runs, not seeds, are the independent samples:
+    # each run's mean over its seeds is one draw, and the tolerance comes from the spread of those across runs.
+    generations, runs, seeds_per_run = 30, 400, 50
+    variance, drift = np.empty((runs, generations)), np.empty((runs, generations))
+    for run in range(runs):
+        history = gaussian_run(FreshMix(share), generations, seeds_per_run, seed=run)
+        variance[run] = (history.metric("std") ** 2).mean(axis=1)
+        drift[run] = (history.metric("mean") ** 2).mean(axis=1)
+    closed = theory.fresh_mix_moments(generations, N, share)
+    for t in (2, 5, 30):
+        assert_mean_matches(variance[:, t - 1], closed["variance"][t - 1], f"E[s^2] at t = {t}")
+        assert_mean_matches(drift[:, t - 1], closed["mean_drift"][t - 1], f"E[mu^2] at t = {t}")
+
+
+@pytest.mark.parametrize("share", [0.0, 0.2, 3 * 0.1, 0.7, 1.0])  # 3 * 0.1 * 10 is 3.0000000000000004
+def test_a_share_that_n_expresses_exactly_draws_no_random_number(share):
+    rng = np.random.default_rng(0)
+    before = rng.bit_generator.state
+    assert FreshMix(share).fresh_rows(N, rng) == round(share * N)
+    assert rng.bit_generator.state == before
+    FreshMix(0.25).fresh_rows(N, rng)
+    assert rng.bit_generator.state != before  # the check can tell a draw from none
+
+
+def test_a_share_that_n_expresses_exactly_keeps_its_numbers():
+    # recorded with the rule before fresh counts were drawn: round(share * n) rows, always
+    history = gaussian_run(FreshMix(0.2), 6, 3, seed=0)
+    np.testing.assert_allclose(history.metric("mean")[-1],
+                               [-0.21366716881303374, 0.3444924713023596, -0.3720921673774933], rtol=1e-12)
+    np.testing.assert_allclose(history.metric("std")[-1],
+                               [0.7462136871898252, 0.7428925998365218, 1.0347159268764785], rtol=1e-12)
 
 
 def test_fresh_mix_settles_above_zero_for_any_share_and_collapses_without_one():

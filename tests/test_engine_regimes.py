@@ -81,7 +81,7 @@ def test_accumulate_subsample_draws_uniformly_from_the_whole_pool():
         assert abs(per_seed.mean() - mean) < 5 * np.sqrt(variance / seeds), tag
 
 
-@pytest.mark.parametrize("share, fresh", [(0.0, 0), (0.5, 3), (1.0, SAMPLES), (0.34, 2)])
+@pytest.mark.parametrize("share, fresh", [(0.0, 0), (0.5, 3), (1.0, SAMPLES), (1 / 3, 2)])  # shares 6 rows express
 def test_fresh_mix_trains_on_new_real_rows_plus_the_last_generation(share, fresh):
     for generation, rows in enumerate(training_sets(FreshMix(share)), start=1):
         if generation == 1:

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from collapse import theory
-from tests.panel_checks import assert_control_redraws, assert_settings_show_message
+from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
+                                assert_refuses_unknown_name, assert_settings_show_message)
 from widgets import accumulate
 
 
@@ -68,3 +69,15 @@ def test_vae_curves_come_from_the_stored_runs_and_start_at_one():
     assert set(curves["regime"]) == set(accumulate.REGIMES)
     assert np.allclose(curves[curves.generation == 1]["relative"], 1.0)
     assert (curves["model"] == accumulate.VAE_LABEL).all()
+
+
+def test_unknown_model_names_are_refused_by_name():
+    assert_refuses_unknown_name(lambda name: accumulate.chart(model=name), "model", accumulate.MODELS)
+    assert_refuses_unknown_name(lambda name: accumulate.numpy_errors(name, "replace", 10, 2, 2), "model",
+                                accumulate.NUMPY_MODELS)
+    assert_refuses_unknown_name(lambda name: accumulate.numpy_errors("markov", "replace", 10, 2, 2), "model",
+                                accumulate.NUMPY_MODELS, unknown="markov")  # text runs elsewhere, not as regression
+
+
+def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
+    assert_internal_fault_is_shown_and_logged(panel, caplog)

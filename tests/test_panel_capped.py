@@ -3,7 +3,8 @@
 
 import pytest
 
-from tests.panel_checks import assert_control_redraws, assert_settings_show_message
+from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
+                                assert_refuses_unknown_name, assert_settings_show_message)
 from widgets import capped
 
 
@@ -44,3 +45,11 @@ def test_static_chart_binds_model_and_cap():
         rows = grid[grid.model == model]
         assert set(rows[rows.series == "capped"]["cap"]) == set(capped.STATIC_CAPS)
         assert set(rows[rows.cap == 0]["series"]) == {"replace", "accumulate"}
+
+
+def test_unknown_model_names_are_refused_by_name():
+    assert_refuses_unknown_name(lambda name: capped.chart(model=name), "model", capped.MODELS)
+
+
+def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
+    assert_internal_fault_is_shown_and_logged(panel, caplog)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.panel_checks import assert_control_redraws, assert_settings_show_message
+from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
+                                assert_refuses_unknown_name, assert_settings_show_message)
 from widgets import feedback
 
 
@@ -45,3 +46,13 @@ def test_static_chart_binds_model_remedy_and_adoption():
         assert set(rows["remedy"]) == set(feedback.REMEDY_LABELS)
         assert set(rows["adoption"]) == set(feedback.STATIC_ADOPTIONS)
     assert set(shares["adoption"]) == set(feedback.STATIC_ADOPTIONS)
+
+
+def test_unknown_model_names_are_refused_by_name():
+    assert_refuses_unknown_name(lambda name: feedback.chart(model=name), "model", feedback.MODELS)
+    assert_refuses_unknown_name(lambda name: feedback.run(name, 0.1, "fresh-crawl", 2, 2, 0), "model",
+                                feedback.MODELS)
+
+
+def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
+    assert_internal_fault_is_shown_and_logged(panel, caplog)

@@ -1,8 +1,11 @@
 """The fresh-data and filtering chapter's panel and static charts, driven without a browser."""
 
+import logging
+
 import pytest
 
-from tests.panel_checks import assert_control_redraws, assert_settings_show_message
+from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
+                                assert_refuses_unknown_name, assert_settings_show_message, failing_draw)
 from widgets import fresh
 
 
@@ -68,3 +71,22 @@ def test_every_static_chart_has_a_text_alternative():
                   fresh.share_chart(fresh.share_grid(generations=3)),
                   fresh.lambda_chart(fresh.lambda_grid(generations=3, seeds=10))):
         assert len(chart.to_dict()["description"]) > 50
+
+
+def test_unknown_filter_names_are_refused_by_name():
+    assert_refuses_unknown_name(lambda name: fresh.chart(filter=name), "filter", fresh.FILTER_LABELS)
+    assert_refuses_unknown_name(lambda name: fresh.spread_theory(name, 1.0, 0.0, 5), "filter", fresh.FILTER_LABELS)
+
+
+def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
+    assert_internal_fault_is_shown_and_logged(panel, caplog)
+
+
+def test_a_type_error_is_the_readers_settings_shown_as_it_is_and_not_logged(panel, caplog):
+    with failing_draw(panel, TypeError("seeds must be a whole number")), caplog.at_level(logging.DEBUG):
+        panel.redraw()
+    assert "seeds must be a whole number" in panel.message.value
+    assert "Something went wrong" not in panel.message.value
+    assert not [record for record in caplog.records if record.name == "widgets.panel"]
+    panel.redraw()
+    assert panel.message.value == ""

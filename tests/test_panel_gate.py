@@ -2,7 +2,9 @@
 
 import pytest
 
-from tests.panel_checks import assert_control_redraws, assert_settings_show_message
+from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
+                                assert_refuses_unknown_name, assert_settings_show_message)
+from widgets.panel import REGIME_LABELS
 from widgets import gate
 
 
@@ -67,3 +69,13 @@ def test_static_chart_binds_model_regime_and_validation_size():
             references = errors[(errors.model == model) & (errors.regime == regime) & (errors.validation == 0)]
             assert set(references.series) == {"oracle gate", "no gate"}
         assert set(errors[(errors.model == model) & (errors.regime == "any")].series) == {"accumulate, no gate"}
+
+
+def test_unknown_model_and_regime_names_are_refused_by_name():
+    assert_refuses_unknown_name(lambda name: gate.chart(model=name), "model", gate.MODELS)
+    assert_refuses_unknown_name(lambda name: gate.world_and_model(name, 10, 2, 0), "model", gate.MODELS)
+    assert_refuses_unknown_name(lambda name: gate.chart(regime=name), "regime", REGIME_LABELS, unknown="resample")
+
+
+def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
+    assert_internal_fault_is_shown_and_logged(panel, caplog)

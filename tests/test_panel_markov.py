@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from tests.panel_checks import assert_control_redraws, settings_showing_message
+from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
+                                assert_refuses_unknown_name, settings_showing_message)
+from widgets.panel import REGIME_LABELS
 from widgets import markov
 
 
@@ -74,3 +76,12 @@ def test_survival_table_follows_the_closed_form():
     p, trials = last["closed form"], last["words"] * 2  # each word in each of 2 seeds survives or not
     assert trials > 1_000
     assert abs(last["simulated"] - p) < 5 * (p * (1 - p) / trials) ** 0.5
+
+
+def test_unknown_regime_names_are_refused_by_name():
+    for draw in (markov.chart, markov.side_by_side):
+        assert_refuses_unknown_name(lambda name: draw(regime=name), "regime", REGIME_LABELS, unknown="resample")
+
+
+def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
+    assert_internal_fault_is_shown_and_logged(panel, caplog)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from tests.panel_checks import assert_control_redraws, assert_settings_show_message
+from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
+                                assert_refuses_unknown_name, assert_settings_show_message)
 from widgets import measuring
 
 
@@ -72,3 +73,13 @@ def test_static_chart_binds_model_and_generation():
 def test_bad_settings_raise_a_readable_error(settings, message):
     with pytest.raises(ValueError, match=message):
         measuring.chart(**settings)
+
+
+def test_unknown_model_and_view_names_are_refused_by_name():
+    assert_refuses_unknown_name(lambda name: measuring.chart(model=name), "model", measuring.MODELS)
+    assert_refuses_unknown_name(lambda name: measuring.caption(model=name), "model", measuring.MODELS)
+    assert_refuses_unknown_name(lambda name: measuring.chart(shown=name), "shown", measuring.SHOWN, unknown="some")
+
+
+def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
+    assert_internal_fault_is_shown_and_logged(panel, caplog)

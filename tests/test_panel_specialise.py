@@ -6,7 +6,8 @@ import io
 import pytest
 
 from collapse import specialise
-from tests.panel_checks import assert_control_redraws, assert_settings_show_message
+from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
+                                assert_refuses_unknown_name, assert_settings_show_message)
 from widgets import specialise as chapter
 
 
@@ -60,3 +61,12 @@ def test_counting_chart_has_every_answerer():
     table = chapter.counting_table(orders=(2,))
     assert set(table.answerer) == set(chapter.ANSWERERS)
     assert chapter.counting_chart(table).to_dict()["description"]
+
+
+def test_unknown_domain_names_are_refused_by_name():
+    assert_refuses_unknown_name(lambda name: chapter.chart(domain=name), "domain", specialise.DOMAINS,
+                                unknown="romances")
+
+
+def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
+    assert_internal_fault_is_shown_and_logged(panel, caplog)

@@ -5,7 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from tests.panel_checks import assert_control_redraws, assert_settings_show_message, settings_showing_message
+from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
+                                assert_refuses_unknown_name, assert_settings_show_message, settings_showing_message)
+from widgets.panel import REGIME_LABELS
 from widgets import telephone
 
 
@@ -99,3 +101,14 @@ def test_static_chart_binds_its_sliders_to_the_grid():
     assert all(generations == [0, 1, 4, 8] for generations in combos)  # the real data, generation 1, every 4th
     text = json.dumps(spec)
     assert "datum.samples == samples" in text and "datum.regime == regime" in text
+
+
+def test_unknown_regime_and_estimator_names_are_refused_by_name():
+    assert_refuses_unknown_name(lambda name: telephone.chart(regime=name), "regime", REGIME_LABELS,
+                                unknown="resample")
+    assert_refuses_unknown_name(lambda name: telephone.chart(estimator=name), "estimator", telephone.ESTIMATOR_LABELS,
+                                unknown="median")
+
+
+def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
+    assert_internal_fault_is_shown_and_logged(panel, caplog)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from collapse import GaussianModel, GaussianSource, make_regime, simulate, theory
+from collapse._checks import check_choice
 from collapse.models.linear import FixedDesign, LinearRegressionModel
 from widgets import charts, theme
 from widgets import panel as controls
@@ -19,6 +20,7 @@ REGIME_COLOURS = alt.Scale(domain=list(REGIMES), range=[theme.OKABE_ITO[5], them
 MODELS = {"gaussian": "Gaussian (KL from the real distribution)",
           "regression": "linear regression (squared error of the weights)",
           "markov": "Markov text (held-out bits per token)"}
+NUMPY_MODELS = ("gaussian", "regression")  # the models numpy_errors runs; Markov text has its own runner
 VAE_LABEL = "VAE on digits (held-out −ELBO; stored runs)"
 MAX_WORK = 30_000_000  # seeds x rows x generations (x dimension, for regression) a panel run may take
 
@@ -28,6 +30,7 @@ def numpy_errors(model: str, regime: str, samples_per_generation: int, generatio
     """Per generation and seed, the error of the Gaussian (KL) or regression (||w - w*||^2) model: (generations, seeds).
 
     cap_generations: the accumulate-subsample budget, in generations' worth of rows."""
+    check_choice("model", model, NUMPY_MODELS)
     regime_object = make_regime(regime, cap=cap_generations * samples_per_generation)
     if model == "gaussian":
         history = simulate(GaussianModel(), GaussianSource(), regime_object, generations=generations,
@@ -96,6 +99,7 @@ LIVE_DESCRIPTION = ("Mean error against generation on a log scale, one line with
 
 def chart(model="regression", samples_per_generation=30, dimension=10, generations=30, seeds=500, seed=0) -> dict:
     """Mean error per generation under replace and accumulate, with the closed forms where the theorem gives them."""
+    check_choice("model", model, tuple(MODELS))
     check_budget(model, samples_per_generation, generations, seeds, dimension)
     if model == "markov":
         errors = {regime: markov_errors(regime, 100 * samples_per_generation, generations, seed)

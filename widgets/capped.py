@@ -9,6 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from collapse._checks import check_choice
 from collapse.models.kde import synthetic_boost
 from widgets import charts, theme
 from widgets import panel as controls
@@ -69,6 +70,7 @@ CURVES_DESCRIPTION = ("Mean error relative to generation 1 against generation on
 
 def chart(model="regression", samples_per_generation=32, dimension=10, cap_generations=1, generations=150,
           seeds=50, seed=0) -> dict:
+    check_choice("model", model, tuple(MODELS))
     check_budget(model, samples_per_generation, generations, seeds, dimension, cap_generations)
     data = curves(model, cap_generations, samples_per_generation, generations, seeds, dimension, seed)
     plateau = data[(data.series == "capped")]["relative"].iloc[-1]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from collapse import GaussianModel, GaussianSource, theory
+from collapse._checks import check_choice
 from collapse.feedback import REMEDIES, run_feedback
 from collapse.models.ngram import NgramModel
 from collapse.text import TextSource, load_corpus
@@ -37,7 +38,7 @@ SHARE_COLOURS = alt.Scale(domain=SHARE_SERIES, range=[theme.OKABE_ITO[0], theme.
 @functools.lru_cache(maxsize=32)  # the clean reference run is the same whatever the adoption slider says
 def run(model: str, adoption: float, remedy: str, generations: int, seeds: int, seed: int):
     """One feedback run: the Gaussian with `seeds` runs, or one seeded Markov run (`seeds` is then ignored)."""
-    if model == "gaussian":
+    if check_choice("model", model, tuple(MODELS)) == "gaussian":
         return run_feedback(GaussianModel(), GaussianSource(), adoption=adoption, remedy=remedy,
                             generations=generations, samples_per_generation=GAUSSIAN_SAMPLES, seeds=seeds,
                             seed=seed, heldout_rows=1)
@@ -116,6 +117,7 @@ def live_template() -> charts.Template:
 
 def chart(model="gaussian", adoption=0.3, remedy="accumulate-human", generations=100, seeds=100, seed=0) -> dict:
     """The live panel's chart: distance from the original human data, and the copied share of the human data."""
+    check_choice("model", model, tuple(MODELS))
     check_budget(model, generations, seeds)
     if model == "markov":  # one seeded run (seeds unused) of the first MAX_MARKOV_GENERATIONS generations at most
         generations, seeds = min(generations, MAX_MARKOV_GENERATIONS), 1

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from collapse import GaussianModel, GaussianSource, make_regime, simulate, theory
+from collapse._checks import check_choice
 from collapse.filtering import FilteredModel, make_filter
 from collapse.models.linear import FixedDesign, LinearRegressionModel
 from widgets import charts, theme
@@ -51,7 +52,7 @@ def fan_table(history) -> pd.DataFrame:
 def spread_theory(filter_name: str, threshold: float, real_share: float, generations: int) -> pd.DataFrame:
     """sqrt(E[s_t^2]) where a closed form is known (no filter, any share; likelihood filter without fresh data)."""
     t = np.arange(1, generations + 1)
-    if filter_name == "none":
+    if check_choice("filter", filter_name, tuple(FILTER_LABELS)) == "none":
         variance = theory.fresh_mix_moments(generations, SAMPLES, real_share)["variance"]
     elif filter_name == "likelihood" and real_share == 0:
         variance = theory.expected_variance_likelihood_filter(t, SAMPLES, threshold)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from collapse import GaussianModel, GaussianSource, make_regime, simulate
+from collapse._checks import check_choice
 from collapse.gate import harmful_deployments, outcomes, simulate_gated, true_error_name
 from collapse.models.linear import FixedDesign, LinearRegressionModel
 from widgets import charts, theme
@@ -28,7 +29,7 @@ MAX_WORK = 15_000_000  # seeds x generations x (samples + 2 x validation rows), 
 
 def world_and_model(model: str, samples_per_generation: int, seeds: int, seed: int):
     """The real world and the model of one setting: N(0, 1) and a Gaussian fit, or a fixed design and least squares."""
-    if model == "gaussian":
+    if check_choice("model", model, tuple(MODELS)) == "gaussian":
         return GaussianSource(), GaussianModel()
     world = FixedDesign.random(seeds, samples_per_generation, DIMENSION, seed=seed)
     return world, LinearRegressionModel(world)
@@ -124,6 +125,8 @@ def headline(history, validation_rows: int) -> str:
 
 def chart(model="gaussian", validation_rows=20, regime="replace", cap_generations=2, real_share=0.2,
           samples_per_generation=10, generations=50, seeds=500, seed=0) -> dict:
+    check_choice("model", model, tuple(MODELS))
+    controls.check_regime(regime)
     check_budget(model, validation_rows, samples_per_generation, generations, seeds)
     if generations < 2:
         raise ValueError("The gate needs at least 2 generations: one deployed model and one candidate.")

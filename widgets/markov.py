@@ -132,6 +132,7 @@ def live_template() -> charts.Template:
 def chart(order=2, tokens_per_generation=50_000, generations=10, regime="replace", cap_generations=2,
           real_share=0.1, seed=0) -> dict:
     """The live panel's chart: how the model's vocabulary, diversity and losses move, generation by generation."""
+    controls.check_regime(regime)
     check_budget(tokens_per_generation, generations)
     run = experiment(order, tokens_per_generation, generations, regime, cap_generations, real_share, seed)
     metrics = metrics_table(run.history)
@@ -147,6 +148,7 @@ def side_by_side(order=2, tokens_per_generation=50_000, generations=10, regime="
                  real_share=0.1, seed=0) -> str:
     """HTML: real text, then what the middle and last generations wrote; words the last generation can no longer
     write are struck through."""
+    controls.check_regime(regime)
     check_budget(tokens_per_generation, generations)
     run = experiment(order, tokens_per_generation, generations, regime, cap_generations, real_share, seed)
     last = generations

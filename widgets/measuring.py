@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from collapse import make_regime, metrics, simulate
+from collapse._checks import check_choice
 from collapse.models.categorical import CategoricalModel, CategoricalSource
 from collapse.models.gaussian import GaussianSource, SelfScoringGaussianModel
 from collapse.models.ngram import NgramModel
@@ -79,9 +80,7 @@ LIVE_MODELS = ("text", "gaussian", "categorical")  # the VAE trains for minutes:
 
 
 def model_choice(model: str) -> ModelChoice:
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {', '.join(map(repr, MODELS))}; got {model!r}.")
-    return MODELS[model]
+    return MODELS[check_choice("model", model, tuple(MODELS))]
 
 
 @functools.lru_cache(maxsize=8)
@@ -197,6 +196,7 @@ SHOWN = {"all": (LOSS, DIVERSITY), "losses": (LOSS,), "diversity": (DIVERSITY,)}
 
 
 def check_budget(model: str, samples_per_generation: int, generations: int, seeds: int) -> None:
+    model_choice(model)  # an unknown name is refused by name; the VAE is known, but not run live
     if model not in LIVE_MODELS:
         raise ValueError(f"The live panel runs {', '.join(LIVE_MODELS)}; the VAE's runs are stored (see above).")
     work = samples_per_generation * generations * seeds
@@ -213,8 +213,7 @@ def chart(model="text", tokens_per_generation=5_000, samples_per_generation=100,
     """The live panel's chart: every chosen metric of one set of runs, relative to generation 1."""
     size = tokens_per_generation if model == "text" else samples_per_generation
     check_budget(model, size, generations, seeds)
-    if shown not in SHOWN:
-        raise ValueError(f"shown must be one of {', '.join(SHOWN)}; got {shown!r}.")
+    check_choice("shown", shown, tuple(SHOWN))
     measured = run(model, size, generations, seeds, seed)
     table = relative_table(model, measured)
     table = table[table.kind.isin(SHOWN[shown])]

@@ -1,18 +1,25 @@
 """The pattern every live panel follows: controls over a pure `settings -> chart` function, and a message line.
 
-A change to any control re-runs the function with the controls' values. A ValueError (bad or too costly settings)
-shows its message in the panel instead of a traceback, and the last good chart stays on screen. Experiments that take
-seconds use `RunPanel` instead: controls set up the next run, and a Run button starts it, with a progress bar.
+A change to any control re-runs the function with the controls' values. A ValueError or TypeError (bad or too costly
+settings) shows its message in the panel instead of a traceback; any other exception is a fault of ours, so the panel
+says that something went wrong and logs the traceback for the developer. Either way the last good chart stays on
+screen. Experiments that take seconds use `RunPanel` instead: controls set up the next run, and a Run button starts it,
+with a progress bar.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 from typing import Callable
 
 import altair as alt
 import ipywidgets as widgets
 from IPython.display import clear_output, display
+
+from collapse._checks import check_choice
+
+logger = logging.getLogger(__name__)
 
 
 class Panel:
@@ -53,8 +60,24 @@ class Panel:
         for name, is_shown in self.shown_when.items():
             self.controls[name].layout.display = None if is_shown(settings) else "none"
 
-    def alert(self, error: Exception) -> None:
-        self.message.value = f'<span role="alert" style="color:#D55E00">{html.escape(str(error))}</span>'
+    def alert(self, message: str) -> None:
+        self.message.value = f'<span role="alert" style="color:#D55E00">{html.escape(message)}</span>'
+
+    def attempt(self, make: Callable[[], tuple[dict, str]]) -> tuple[dict, str] | None:
+        """`make()`'s chart and the HTML under it; or None, with the reason shown in the panel.
+
+        A ValueError or TypeError is the experiment refusing the reader's settings: its message says what to change.
+        Anything else is a fault in the book's code, not the reader's: the panel says so briefly, and the traceback
+        goes to the log, where a developer can find it."""
+        try:
+            return make()
+        except (TypeError, ValueError) as error:
+            self.alert(str(error))
+        except Exception as error:
+            logger.exception("%s could not draw its chart with settings %r", type(self).__name__, self.settings())
+            self.alert(f"Something went wrong drawing this chart: {type(error).__name__}: {error}. The last good "
+                       "chart is kept; the full error is in the kernel's log for the book's developers.")
+        return None
 
     def show(self, spec: dict, below: str = "") -> None:
         """Put a chart (and the HTML under it) on screen."""
@@ -69,13 +92,9 @@ class Panel:
     def redraw(self) -> None:
         settings = self.settings()
         self.show_relevant_controls(settings)
-        try:
-            spec = self.draw(**settings)
-            below = self.caption(**settings) if self.caption else ""
-        except ValueError as error:
-            self.alert(error)
-            return
-        self.show(spec, below)
+        drawn = self.attempt(lambda: (self.draw(**settings), self.caption(**settings) if self.caption else ""))
+        if drawn:
+            self.show(*drawn)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -121,19 +140,21 @@ class RunPanel(Panel):
 
     def run(self) -> None:
         settings = self.settings()
-        self.set_running(True)
-        try:
+
+        def train() -> tuple[dict, str]:
             self.progress.max = max(1, self.steps(**settings))
             self.advance(0)
-            spec = self.draw(progress=self.advance, **settings)
-            below = self.caption(**settings) if self.caption else ""
-        except ValueError as error:
-            self.progress.description = ""
-            self.alert(error)
-            return
-        finally:
+            return self.draw(progress=self.advance, **settings), self.caption(**settings) if self.caption else ""
+
+        self.set_running(True)
+        try:
+            drawn = self.attempt(train)
+        finally:  # an interrupted run (KeyboardInterrupt) must not leave the controls disabled either
             self.set_running(False)
-        self.show(spec, below)
+        if drawn:
+            self.show(*drawn)
+        else:
+            self.progress.description = ""
 
 
 # Controls, built the same way in every panel. Sliders report on release, so a drag runs one experiment, not fifty.
@@ -174,6 +195,11 @@ def seed_box(value: int) -> widgets.IntText:
 
 REGIME_LABELS = {"replace": "replace", "accumulate": "accumulate",
                  "accumulate-subsample": "accumulate, capped", "fresh-mix": "fresh real share"}
+
+
+def check_regime(regime: str) -> str:
+    """Refuse, by name, a regime the panels' regime menu does not offer."""
+    return check_choice("regime", regime, tuple(REGIME_LABELS))
 
 
 def regime_controls(regime: str, cap_generations: int, real_share: float):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from collapse import specialise, tools
+from collapse._checks import check_choice
 from collapse.specialise import DOMAINS, GENERAL
 from widgets import charts, theme
 from widgets import panel as controls
@@ -31,6 +32,7 @@ def comparison(domain: str, budget_tokens: int | None, order: int = 2, seeds: in
 
     `bits` averages over seeds; `error` is one standard error across held-out passages (the seed-averaged bits).
     """
+    check_choice("domain", domain, DOMAINS)
     budget = budget_tokens if budget_tokens is not None else specialise.domain_split().max_budget(domain)
     runs = {"specialist": specialise.heldout_bits(domain, budget_tokens, order, seeds, seed),
             "general, same budget": specialise.heldout_bits(GENERAL, budget, order, seeds, seed),

@@ -95,6 +95,7 @@ def chart(samples_per_generation=10, generations=60, seeds=200, estimator="mle",
           cap_generations=2, real_share=0.1, show_generation=60, seed=0) -> dict:
     """The live panel's picture, as a Vega-Lite specification: the fan of fitted spreads with the closed forms, and
     how the spreads are distributed across runs at generation `show_generation`."""
+    controls.check_regime(regime)
     check_budget(samples_per_generation, generations, seeds, regime, cap_generations)
     history = run(samples_per_generation, generations, seeds, estimator, regime, cap_generations, real_share, seed)
     stds = history.metric("std")
