@@ -210,8 +210,10 @@ class FreshMix:
         if fresh:
             blocks.append(pool.model.summarise(real.draw(seeds, fresh, rng)))
         if synthetic:
-            # Synthetic rows are independent draws, so the first `synthetic` of them are a uniformly random subset.
-            blocks.append(pool.model.summarise(pool.latest_rows[:, :synthetic]))
+            # The last `synthetic` rows: for independent draws any fixed subset is a uniformly random one, and for a
+            # fixed design (whose real draw of k rows is its first k design rows) they are the other n - k rows, so
+            # the generation trains on every design row once, as the fixed-design theorems assume.
+            blocks.append(pool.model.summarise(pool.latest_rows[:, fresh:]))
         return blocks
 
 

@@ -90,6 +90,9 @@ def test_fresh_mix_trains_on_new_real_rows_plus_the_last_generation(share, fresh
             counts = tag_counts(seed_rows)
             assert sum(counts.values()) == SAMPLES
             assert counts.get(generation - 1, 0) == SAMPLES - fresh
+            # fresh real rows are rows 0..k-1 of a draw and the synthetic ones rows k..n-1 of the last sample: each
+            # row number once, so a fixed design trains on every design row (collapse.models.linear)
+            assert sorted(seed_rows[:, 1].tolist()) == list(range(SAMPLES))
             real_tags = [tag for tag in counts if tag < 0]
             # fresh rows come from a new real draw each generation, never the first real sample again
             assert sum(counts[tag] for tag in real_tags) == fresh
