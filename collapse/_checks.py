@@ -109,10 +109,12 @@ def check_instance(name: str, value, kind: type, example: str):
 
 # What the loop calls on each kind of object (collapse.models.base), and how to make one.
 INTERFACES = {
-    "model": (("name", "min_rows", "summarise", "fit", "sample", "score", "describe"),
+    # what the engine reads of each: the methods, and the capabilities that collapse.models.base declares
+    "model": (("name", "min_rows", "summarise", "fit", "sample", "score", "describe", "additive_summaries",
+               "describes_output", "true_error", "describe_output", "validation_loss"),
               "a model object such as collapse.GaussianModel()"),
-    "real data": (("draw", "heldout"), "a real-data source such as collapse.GaussianSource()"),
-    "regime": (("name", "keeps_old_rows", "training_set"),
+    "real data": (("draw", "heldout", "values_per_row", "validation"), "a real-data source such as collapse.GaussianSource()"),
+    "regime": (("name", "keeps_old_rows", "cap", "synthetic_rows", "training_set"),
                "a regime object such as collapse.Replace() or collapse.make_regime('replace')"),
 }
 

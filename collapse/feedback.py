@@ -26,11 +26,12 @@ import numpy as np
 from collapse._checks import check_bool, check_choice, check_fraction, check_interface
 from collapse.history import History
 from collapse.loop import simulate
-from collapse.regimes import FreshMix, Pool
+from collapse.models.base import RealData
+from collapse.regimes import FreshMix, Pool, Regime
 
 
 @dataclass
-class FeedbackSource:
+class FeedbackSource(RealData):
     """Human writing that drifts towards the models: draws from H_t, where t - 1 is the number of models seen so far.
 
     Pass `observe` to `simulate`: it stores each generation's fitted model, so that later draws can copy it. Held-out
@@ -51,7 +52,7 @@ class FeedbackSource:
 
     @property
     def values_per_row(self) -> int:
-        return getattr(self.true_source, "values_per_row", 1)
+        return self.true_source.values_per_row
 
     def observe(self, generation: int, params, output) -> None:
         if generation != len(self.fitted) + 1:
@@ -93,14 +94,12 @@ class FeedbackSource:
         return self.true_source.heldout(rows, rng)
 
 
-class AccumulateHuman:
+class AccumulateHuman(Regime):
     """Each generation gathers a fresh block of human writing, n rows from H_{t+1}, and trains on every human block
     so far; with `with_synthetic`, on every model's own output too (the pool of `simulate`).
 
     The running total of the fresh blocks is kept per pool, so one regime object can serve several runs.
     """
-
-    keeps_old_rows = False
 
     def __init__(self, with_synthetic: bool):
         self.with_synthetic = check_bool("with_synthetic", with_synthetic)
@@ -108,8 +107,8 @@ class AccumulateHuman:
         self._fresh_total = WeakKeyDictionary()  # pool -> summary of the human blocks after the first
 
     def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
-        if not hasattr(pool.model, "combine"):
-            raise ValueError(f"{self.name} needs a model whose summaries add up (with a `combine` method); "
+        if not pool.model.additive_summaries:
+            raise ValueError(f"{self.name} needs a model whose summaries add up (additive_summaries); "
                              f"{pool.model.name} has none.")
         fresh = pool.model.summarise(real.draw(pool.latest_rows.shape[0], samples_per_generation, rng))
         total = self._fresh_total.get(pool)

@@ -11,10 +11,10 @@ Gaussian, ||w - w*||^2 for linear regression. The gate sees the true error only 
 once per seed and reused every generation, as a held-out set is in practice. The "oracle" gate ranks by the true error
 itself: a validation set of infinite size.
 
-Two optional hooks extend the models' interface (`collapse.models.base`): `real.validation(seeds, rows, rng)` draws
-validation rows where fresh draws are not what a fit should be judged on (a fixed design's inputs are all training
-inputs), and `model.validation_loss(params, rows)` scores them where `score` does not look at data. Without them the
-gate uses `real.draw` and `model.score`.
+The gate uses three parts of the interface (`collapse.models.base`) that have defaults: `real.validation(seeds, rows,
+rng)` draws the validation rows (a fresh draw, except for a fixed design, whose inputs are all training inputs),
+`model.validation_loss(params, rows)` scores them (the held-out loss, except for least squares), and
+`model.true_error` names the measurement the oracle ranks by (a model without one cannot be gated here).
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ import numpy as np
 
 from collapse._checks import check_choice, check_instance, check_int, check_interface
 from collapse.history import History
-from collapse.loop import check_run, check_run_memory, fitting_rng, rows_to_sample
+from collapse.loop import check_run, check_run_memory, fitting_rng
 from collapse.regimes import Pool
 
 GATES = ("validation", "oracle")  # rank by the validation loss, or by the true error itself
-TRUE_ERRORS = {"gaussian": "kl_from_real", "linear regression": "error"}  # model.name -> its `describe` entry
 MAX_VALIDATION_ROWS = 100_000
 MAX_VALIDATION_VALUES = 20_000_000  # seeds x validation rows held at once: 160 MB of float64 for one-number rows
 
@@ -48,11 +47,13 @@ def select_per_seed(take_first: np.ndarray, first, second):
 
 
 def true_error_name(model) -> str:
+    """The measurement of `model.describe` that says how far a fit is from the truth; refused for a model whose
+    truth is unknown (a text model), which no gate can be judged on."""
     check_interface("model", model, "model")
-    if model.name not in TRUE_ERRORS:
-        raise ValueError(f"the gate measures a true error for {', '.join(TRUE_ERRORS)} models; "
-                         f"got a {model.name} model.")
-    return TRUE_ERRORS[model.name]
+    if model.true_error is None:
+        raise ValueError(f"the gate needs a model whose true error is known (model.true_error, such as a Gaussian's "
+                         f"KL or a regression's weight error); a {model.name} model has none.")
+    return model.true_error
 
 
 def simulate_gated(model, real, regime, *, generations: int, samples_per_generation: int, validation_rows: int,
@@ -77,11 +78,10 @@ def simulate_gated(model, real, regime, *, generations: int, samples_per_generat
                      "validation_rows")
 
     rng = np.random.default_rng(seed)
-    validation = getattr(real, "validation", real.draw)(seeds, validation_rows, rng)
-    loss = getattr(model, "validation_loss", model.score)
+    validation = real.validation(seeds, validation_rows, rng)
 
     def measure(params) -> tuple[np.ndarray, np.ndarray]:
-        return model.describe(params)[error_name], loss(params, validation)
+        return model.describe(params)[error_name], model.validation_loss(params, validation)
 
     pool = Pool(model, real.draw(seeds, samples_per_generation, rng), keep_old_rows=regime.keeps_old_rows,
                 capacity_blocks=generations)
@@ -91,7 +91,7 @@ def simulate_gated(model, real, regime, *, generations: int, samples_per_generat
     error, validation_loss = measure(deployed)
     history.record(1, {"true_error": error, "validation_loss": validation_loss, "candidate_true_error": error,
                        "candidate_validation_loss": validation_loss, "deployed": np.ones(seeds)})
-    synthetic_rows = rows_to_sample(regime, samples_per_generation)
+    synthetic_rows = regime.synthetic_rows(samples_per_generation)
     for generation in range(2, generations + 1):
         pool.add(model.sample(deployed, synthetic_rows, rng))
         candidate = model.fit(regime.training_set(pool, real, samples_per_generation, rng), fitting)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from collapse._checks import check_array, check_fraction, check_instance, check_int, check_positive
+from collapse.models.base import RealData
 
 DIGIT_SIDE = 8  # pixels per side of a digit image
 DIGIT_PIXELS = DIGIT_SIDE * DIGIT_SIDE
@@ -51,7 +52,7 @@ def load_digits() -> DigitImages:
 
 
 @dataclass(frozen=True)
-class DigitsSource:
+class DigitsSource(RealData):
     """The digits as the generational loop sees them: training images drawn at random, a fixed held-out set.
 
     Each seed's draw is distinct images (without replacement) while the request fits in the training split.
@@ -77,7 +78,7 @@ class DigitsSource:
 
 
 @dataclass(frozen=True)
-class RingSource:
+class RingSource(RealData):
     """Points in the plane from an equal mixture of `modes` Gaussians evenly spaced on a circle."""
 
     modes: int = 8

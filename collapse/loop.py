@@ -24,16 +24,11 @@ def check_run(model, regime, generations, seeds, samples_per_generation, seed) -
         "samples_per_generation", samples_per_generation, model.min_rows,
         why=f"a {model.name} model needs at least {model.min_rows} rows to fit")
     seed = check_int("seed", seed, 0)
-    cap = getattr(regime, "cap", None)
+    cap = regime.cap
     if cap is not None and cap < samples_per_generation:
         raise ValueError(f"cap must be at least samples_per_generation ({samples_per_generation:,}), so a generation "
                          f"can train on as much as one generation produces; got {cap:,}.")
     return generations, seeds, samples_per_generation, seed
-
-
-def values_per_row(real) -> int:
-    """Numbers in one row of `real` (its event size): what the source says in `values_per_row`, or 1."""
-    return getattr(real, "values_per_row", 1)
 
 
 def check_run_memory(real, regime, generations: int, seeds: int, samples_per_generation: int, held_rows: int,
@@ -46,13 +41,13 @@ def check_run_memory(real, regime, generations: int, seeds: int, samples_per_gen
     (accumulate-subsample), the store of every generation's rows, the `cap` rows drawn from it and the random keys
     that draw them. Not counted: what a model keeps inside its fit (a kernel density estimate keeps its points).
     """
-    row_bytes = values_per_row(real) * BYTES_PER_VALUE
-    synthetic_rows = rows_to_sample(regime, samples_per_generation)
+    row_bytes = real.values_per_row * BYTES_PER_VALUE
+    synthetic_rows = regime.synthetic_rows(samples_per_generation)
     needed = (generations * seeds * METRICS_UPPER_GUESS * BYTES_PER_VALUE
               + seeds * (samples_per_generation + synthetic_rows) * row_bytes + held_rows * row_bytes)
     if regime.keeps_old_rows:
         stored_rows = generations * samples_per_generation
-        drawn_rows = min(getattr(regime, "cap", stored_rows), stored_rows)
+        drawn_rows = stored_rows if regime.cap is None else min(regime.cap, stored_rows)
         needed += seeds * (stored_rows + drawn_rows) * row_bytes + seeds * stored_rows * BYTES_PER_VALUE
     check_memory(f"a run of generations={generations:,} x seeds={seeds:,} x samples_per_generation="
                  f"{samples_per_generation:,} ({held_name}: {held_rows:,} rows)", needed,
@@ -63,12 +58,6 @@ def fitting_rng(seed: int) -> np.random.Generator:
     """The generator a run's fits draw from (a network's initial weights, its minibatches): a child stream of `seed`,
     independent of the one that draws the data, so models whose fit uses no randomness keep their numbers."""
     return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-
-
-def rows_to_sample(regime, samples_per_generation: int) -> int:
-    """Synthetic rows each generation draws: one generation's worth, unless the regime asks for another amount
-    (fixed-real-mix)."""
-    return getattr(regime, "synthetic_rows", lambda rows: rows)(samples_per_generation)
 
 
 def simulate(model, real, regime, *, generations: int, samples_per_generation: int, seeds: int = 1,
@@ -96,24 +85,19 @@ def simulate(model, real, regime, *, generations: int, samples_per_generation: i
                 capacity_blocks=generations)
     history = History(regime=regime.name, generations=generations, seeds=seeds)
     training_set = list(pool.summaries)
-    # Models that can say something about their own output (text diversity, say) see every generation's samples,
-    # the last one's included; the others stop sampling after the last fit.
-    describes_output = hasattr(model, "describe_output")
-    synthetic_rows = rows_to_sample(regime, samples_per_generation)
+    synthetic_rows = regime.synthetic_rows(samples_per_generation)
     for generation in range(1, generations + 1):
         params = model.fit(training_set, fitting)
         history.record(generation, {**model.describe(params), "heldout_loss": model.score(params, heldout)})
-        if generation == generations and not describes_output:
-            if observe:
-                observe(generation, params, None)
-            break
-        output = model.sample(params, synthetic_rows, rng)
-        if describes_output:
+        last = generation == generations
+        # After the last fit nothing trains on the samples: only a model that measures its own output (text
+        # diversity, say) draws them, so that its last generation is measured like the others.
+        output = model.sample(params, synthetic_rows, rng) if not last or model.describes_output else None
+        if model.describes_output:
             history.record(generation, model.describe_output(params, output))
         if observe:
             observe(generation, params, output)
-        if generation == generations:
-            break
-        pool.add(output)
-        training_set = regime.training_set(pool, real, samples_per_generation, rng)
+        if not last:
+            pool.add(output)
+            training_set = regime.training_set(pool, real, samples_per_generation, rng)
     return history

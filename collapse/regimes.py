@@ -45,7 +45,7 @@ class Pool:
         self.summaries = [model.summarise(real_rows)]
         # Models whose summaries add up (model.combine) keep a running total, so that training on everything so far
         # costs one merge per generation instead of merging every block again.
-        self.running = self.summaries[0] if hasattr(model, "combine") else None
+        self.running = self.summaries[0] if model.additive_summaries else None
         self.latest_rows = real_rows
         self._stored = None
         if keep_old_rows:
@@ -114,30 +114,44 @@ def random_subsets(rng: np.random.Generator, seeds: int, population: int, size: 
     return chosen
 
 
+class Regime:
+    """What every regime defines, and the options a regime may have, each with its default."""
+
+    name: str = "regime"
+    keeps_old_rows: bool = False  # the pool stores every generation's rows (a regime that draws from all of them)
+    cap: int | None = None  # the most rows a generation trains on, if the regime caps it
+
+    def synthetic_rows(self, samples_per_generation: int) -> int:
+        """Synthetic rows each generation draws: one generation's worth, unless a regime asks for another amount."""
+        return samples_per_generation
+
+    def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
+        """The summaries generation t + 1 trains on, picked from the pool (and, for some regimes, fresh real data)."""
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Replace:
+class Replace(Regime):
     """Train only on the previous generation's samples."""
 
     name = "replace"
-    keeps_old_rows = False
 
     def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
         return [pool.summaries[-1]]
 
 
 @dataclass(frozen=True)
-class Accumulate:
+class Accumulate(Regime):
     """Train on the real data plus every synthetic sample so far."""
 
     name = "accumulate"
-    keeps_old_rows = False
 
     def training_set(self, pool: Pool, real, samples_per_generation: int, rng: np.random.Generator) -> list:
         return pool.everything()
 
 
 @dataclass(frozen=True)
-class AccumulateSubsample:
+class AccumulateSubsample(Regime):
     """Train on a fixed budget of `cap` rows drawn at random, without replacement, from the whole growing pool."""
 
     cap: int
@@ -176,7 +190,7 @@ def fresh_row_counts(real_share: float, rows: int) -> list[tuple[int, float]]:
 
 
 @dataclass(frozen=True)
-class FreshMix:
+class FreshMix(Regime):
     """Each generation trains on n rows: a share of them fresh from the real world, the rest the last model's output.
 
     The number of fresh rows is drawn anew each generation so that it averages real_share * n exactly
@@ -189,7 +203,6 @@ class FreshMix:
     real_share: float
 
     name = "fresh-mix"
-    keeps_old_rows = False
 
     def __post_init__(self):
         check_fraction("real_share", self.real_share, why="the share of each generation's data that is fresh and real")
@@ -221,7 +234,7 @@ MAX_SYNTHETIC_PER_REAL = 100.0
 
 
 @dataclass(frozen=True)
-class FixedRealMix:
+class FixedRealMix(Regime):
     """Bertrand et al.'s setting: every generation trains on the same real sample plus `synthetic_per_real` (lambda)
     times as many rows freshly drawn from the last model.
 
@@ -231,7 +244,6 @@ class FixedRealMix:
     synthetic_per_real: float
 
     name = "fixed-real-mix"
-    keeps_old_rows = False
 
     def __post_init__(self):
         check_real("synthetic_per_real", self.synthetic_per_real, 0.0, MAX_SYNTHETIC_PER_REAL,

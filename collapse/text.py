@@ -26,6 +26,7 @@ from nltk.tokenize import RegexpTokenizer
 
 from collapse._checks import (InputTypeError, check_array, check_callable, check_choice, check_instance, check_int,
                               check_memory)
+from collapse.models.base import RealData
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "data" / "corpora.json"
@@ -214,7 +215,7 @@ def passages(stream: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class TextSource:
+class TextSource(RealData):
     """Real text as the generational loop sees it: passages of `tokens_per_row` tokens from the training plays.
 
     Fresh draws are passages starting at random line starts; the held-out set is consecutive passages of the
@@ -251,7 +252,7 @@ class TextSource:
 
 
 @dataclass(frozen=True)
-class FixedText:
+class FixedText(RealData):
     """Real data that is the same passages on every draw: for laws about one fixed real sample (word survival)."""
 
     rows: np.ndarray  # (1, rows, tokens_per_row)

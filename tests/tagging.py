@@ -3,6 +3,8 @@ generation trains on. Every row is (origin tag, row number); the rows a model wr
 
 import numpy as np
 
+from collapse.models.base import Model, RealData
+
 
 def tagged(seeds: int, rows: int, tag: int) -> np.ndarray:
     """`rows` rows per seed, each (tag, its row number): shape (seeds, rows, 2)."""
@@ -12,7 +14,7 @@ def tagged(seeds: int, rows: int, tag: int) -> np.ndarray:
     return block
 
 
-class TaggingModel:
+class TaggingModel(Model):
     """Its summary is the rows themselves; `fit` records what it was given, and generation t writes rows tagged t."""
 
     name = "tagging"
@@ -39,7 +41,7 @@ class TaggingModel:
         return {}
 
 
-class TaggingSource:
+class TaggingSource(RealData):
     """Real rows tagged -1, -2, ... in the order they are drawn; held-out rows tagged 0."""
 
     def __init__(self):

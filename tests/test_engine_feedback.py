@@ -7,6 +7,7 @@ import pytest
 from collapse import GaussianModel, GaussianSource, theory
 from collapse.feedback import REMEDIES, AccumulateHuman, FeedbackSource, make_remedy, run_feedback
 from collapse.loop import simulate
+from collapse.models.base import RealData
 from tests.tagging import TaggingModel, tag_counts, tagged
 
 SEEDS = 4
@@ -15,11 +16,13 @@ SEEDS = 4
 class AddingTaggingModel(TaggingModel):
     """Its summaries add up, as the accumulating remedies need."""
 
+    additive_summaries = True
+
     def combine(self, summaries):
         return np.concatenate(summaries, axis=1)
 
 
-class TrueRows:
+class TrueRows(RealData):
     """The true world: its rows have origin 0, where a row written by model k has origin k (tests/tagging.py)."""
 
     def draw(self, seeds, rows, rng):

@@ -109,8 +109,8 @@ def test_bad_settings_raise_clear_errors(settings, message):
 
 
 def test_a_model_without_a_true_error_is_refused():
-    with pytest.raises(ValueError, match="the gate measures a true error for gaussian, linear regression models; "
-                                         "got a kernel density model"):
+    with pytest.raises(ValueError, match=r"the gate needs a model whose true error is known \(model.true_error.*"
+                                         "a kernel density model has none"):
         simulate_gated(KernelDensityModel(), GaussianSource(), make_regime("replace"), generations=2,
                        samples_per_generation=10, validation_rows=5)
 

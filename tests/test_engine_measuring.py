@@ -9,7 +9,7 @@ import pytest
 
 from collapse import make_regime, metrics, simulate, theory
 from collapse.models.categorical import CategoricalModel, CategoricalSource
-from collapse.models.gaussian import GaussianSource, SelfScoringGaussianModel
+from collapse.models.gaussian import GaussianModel, GaussianSource
 from collapse.models.ngram import NgramModel
 from collapse.text import END_OF_LINE
 
@@ -160,7 +160,7 @@ def test_categorical_runs_are_reproducible_and_accumulate_keeps_every_outcome():
 
 
 def test_self_scoring_gaussian_reports_its_loss_on_its_own_samples():
-    history = simulate(SelfScoringGaussianModel(), GaussianSource(), make_regime("replace"), generations=3,
+    history = simulate(GaussianModel(scores_own_output=True), GaussianSource(), make_regime("replace"), generations=3,
                        samples_per_generation=1_000, seeds=4, seed=0)
     std, self_loss = history.metric("std"), history.metric("self_loss")
     # on its own samples the loss is about that of a Gaussian on itself: ln(std) + (1 + ln 2 pi) / 2

@@ -19,7 +19,7 @@ import pandas as pd
 from collapse import make_regime, metrics, simulate
 from collapse._checks import check_choice
 from collapse.models.categorical import CategoricalModel, CategoricalSource
-from collapse.models.gaussian import GaussianSource, SelfScoringGaussianModel
+from collapse.models.gaussian import GaussianModel, GaussianSource
 from collapse.models.ngram import NgramModel
 from collapse.text import TextSource, load_corpus
 from widgets import charts, theme
@@ -96,7 +96,8 @@ def run(model: str, samples_per_generation: int, generations: int, seeds: int, s
         real = TextSource(corpus, TOKENS_PER_ROW)
         rows, heldout_rows = max(samples_per_generation // TOKENS_PER_ROW, 1), 200  # 20,000 held-out tokens
     elif model == "gaussian":
-        engine, real, rows, heldout_rows = SelfScoringGaussianModel(), GaussianSource(), samples_per_generation, 1_000
+        engine, real = GaussianModel(scores_own_output=True), GaussianSource()
+        rows, heldout_rows = samples_per_generation, 1_000
     else:
         engine, real = CategoricalModel(OUTCOMES), CategoricalSource.uniform(OUTCOMES)
         rows, heldout_rows = samples_per_generation, 1_000

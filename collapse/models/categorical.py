@@ -19,18 +19,21 @@ import numpy as np
 
 from collapse._checks import check_int, check_positive, check_probabilities
 from collapse.metrics import entropy_bits, gini_simpson
+from collapse.models.base import Model, RealData
 
 MAX_OUTCOMES = 10_000
 
 
 @dataclass(frozen=True)
-class CategoricalModel:
+class CategoricalModel(Model):
     """Fits outcome probabilities by counting (maximum likelihood); scores with `pseudo_count` added to each count."""
 
     outcomes: int  # K
     pseudo_count: float = 0.5  # added to every count when scoring only (0.5: Krichevsky and Trofimov 1981)
     name: str = field(default="categorical", init=False)
     min_rows: int = field(default=1, init=False)
+    additive_summaries = True
+    describes_output = True
 
     def __post_init__(self):
         check_int("outcomes", self.outcomes, 2, MAX_OUTCOMES)
@@ -89,7 +92,7 @@ class CategoricalModel:
 
 
 @dataclass(frozen=True)
-class CategoricalSource:
+class CategoricalSource(RealData):
     """The real world: independent draws from fixed outcome probabilities (equal ones by default)."""
 
     probabilities: tuple[float, ...] = (0.1,) * 10

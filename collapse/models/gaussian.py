@@ -13,7 +13,8 @@ from typing import Sequence
 import numpy as np
 from scipy.special import ndtr
 
-from collapse._checks import check_choice, check_positive, check_real
+from collapse._checks import check_bool, check_choice, check_positive, check_real
+from collapse.models.base import Model, RealData
 
 ESTIMATORS = ("mle", "unbiased")  # divide the sum of squares by n, or by n - 1
 
@@ -46,22 +47,28 @@ class GaussianParams:
 
 
 @dataclass(frozen=True)
-class GaussianModel:
+class GaussianModel(Model):
     """Fits N(mean, std^2) by maximum likelihood (estimator="mle") or with the unbiased variance ("unbiased")."""
 
     estimator: str = "mle"
     real_mean: float = 0.0  # the real distribution, for measuring how much tail mass the fit keeps
     real_std: float = 1.0
     tail_cutoff: float = 2.0  # a "tail" lies beyond this many real standard deviations from the real mean
+    # also score the model on its own samples each generation (the loop then samples once more, after the last fit,
+    # which chapters that do not need it should not pay for)
+    scores_own_output: bool = False
 
     name = "gaussian"
     min_rows = 2
+    additive_summaries = True
+    true_error = "kl_from_real"
 
     def __post_init__(self):
         check_choice("estimator", self.estimator, ESTIMATORS)
         check_real("real_mean", self.real_mean)
         check_positive("real_std", self.real_std)
         check_positive("tail_cutoff", self.tail_cutoff)
+        check_bool("scores_own_output", self.scores_own_output)
 
     def summarise(self, rows: np.ndarray) -> GaussianSummary:
         mean = rows.mean(axis=1)
@@ -98,11 +105,9 @@ class GaussianModel:
               / (2 * params.std**2) - 0.5)
         return {"mean": params.mean, "std": params.std, "tail_mass": tail_mass, "kl_from_real": kl}
 
-
-@dataclass(frozen=True)
-class SelfScoringGaussianModel(GaussianModel):
-    """The same model, also scored on its own samples each generation (a separate class because the loop then samples
-    once more, after the last fit, which the chapters that do not need it should not pay for)."""
+    @property
+    def describes_output(self) -> bool:
+        return self.scores_own_output
 
     def describe_output(self, params: GaussianParams, rows: np.ndarray) -> dict[str, np.ndarray]:
         """The model's loss on its own samples, nats per sample: about ln(std) + 1.42, so it falls as std shrinks."""
@@ -110,7 +115,7 @@ class SelfScoringGaussianModel(GaussianModel):
 
 
 @dataclass(frozen=True)
-class GaussianSource:
+class GaussianSource(RealData):
     """The real world of the Gaussian chapters: N(mean, std^2)."""
 
     mean: float = 0.0

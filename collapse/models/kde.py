@@ -16,16 +16,18 @@ import numpy as np
 from scipy.special import logsumexp
 
 from collapse._checks import check_array, check_int, check_memory, check_positive
+from collapse.models.base import Model
 
 
 MAX_BOOST_SEEDS = 10_000  # synthetic_boost fits and scores one seed at a time, in a Python loop
 
 
 @dataclass(frozen=True)
-class KernelDensityModel:
+class KernelDensityModel(Model):
     bandwidth: float = 0.4  # standard deviation of the Gaussian kernel, in units of the real data's spread
     name = "kernel density"
     min_rows = 1
+    additive_summaries = True
 
     def __post_init__(self):
         check_positive("bandwidth", self.bandwidth)

@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from collapse._checks import check_array, check_instance, check_int, check_memory, check_positive
+from collapse.models.base import Model, RealData
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class RegressionSummary:
 
 
 @dataclass(frozen=True)
-class FixedDesign:
+class FixedDesign(RealData):
     """The world of the regression chapters: one Gaussian design per seed, a true weight vector, label noise."""
 
     design: np.ndarray  # (seeds, T, d), entries N(0, 1)
@@ -94,11 +95,13 @@ class FixedDesign:
 
 
 @dataclass(frozen=True)
-class LinearRegressionModel:
+class LinearRegressionModel(Model):
     """Ordinary least squares on a fixed design; it writes new labels for the same inputs."""
 
     world: FixedDesign
     name = "linear regression"
+    additive_summaries = True
+    true_error = "error"
 
     def __post_init__(self):
         check_instance("world", self.world, FixedDesign, "a FixedDesign, such as FixedDesign.random(seeds, rows, d)")

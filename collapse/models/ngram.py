@@ -22,6 +22,7 @@ import numpy as np
 
 from collapse._checks import check_array, check_instance, check_int, check_memory
 from collapse.metrics import type_token_ratio, unigram_entropy_bits
+from collapse.models.base import Model
 from collapse.text import END_OF_LINE
 
 MAX_ORDER = 4
@@ -96,7 +97,7 @@ class NgramTables:
 
 
 @dataclass(frozen=True)
-class NgramModel:
+class NgramModel(Model):
     """Markov text model of a given order (1: unigram, 2: bigram, ...) over `vocabulary_size` token ids."""
 
     order: int
@@ -105,6 +106,8 @@ class NgramModel:
     tracked_words: tuple[int, ...] = ()  # ids whose survival `describe` reports (the real corpus's rare words)
     name: str = field(default="n-gram", init=False)
     min_rows: int = field(default=1, init=False)
+    additive_summaries = True
+    describes_output = True
 
     def __post_init__(self):
         check_int("order", self.order, 1, MAX_ORDER)

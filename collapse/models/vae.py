@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from collapse._checks import check_choice, check_int, check_positive
+from collapse.models.base import Model
 
 DECODERS = ("bernoulli", "gaussian")
 DEVICES = ("cpu", "cuda", "auto")
@@ -178,7 +179,7 @@ def torch_seed(rng: np.random.Generator | None) -> int:
 
 
 @dataclass(frozen=True)
-class VAEModel:
+class VAEModel(Model):
     """A VAE per seed, trained from scratch each generation; it writes by decoding codes drawn from the prior.
 
     `epoch_rows`: how many rows make an epoch. Each generation takes epochs x ceil(epoch_rows / batch_size) Adam
@@ -195,6 +196,7 @@ class VAEModel:
     output_measures: Callable[[np.ndarray], dict[str, np.ndarray]] | None = field(default=None, compare=False)
     name: str = field(default="VAE", init=False)
     min_rows: int = field(default=2, init=False)
+    describes_output = True  # the samples' digit classes or ring modes, every generation
 
     def __post_init__(self):
         if self.epoch_rows is not None:
