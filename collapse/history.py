@@ -1,4 +1,9 @@
-"""The record of a run: one array per metric, shaped (generations, seeds), and its tidy table."""
+"""The record of a run: one array per metric, shaped (generations, seeds), and the tidy tables charts are drawn from.
+
+Every chapter's table comes from here: `fan` (quantiles across seeds, the bands of the fan charts), `relative` (a
+typical value per generation divided by generation 1's, to put different measures on one axis), `seed_lines` (the
+individual runs behind a fan) and `to_frame` (everything, one row per seed, generation and metric).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from collapse._checks import check_array, check_fraction, check_instance, check_int, check_memory
+from collapse._checks import check_array, check_choice, check_fraction, check_instance, check_int, check_memory
+
+CENTRES = {"mean": np.mean, "median": np.median}  # how `relative` sums up the seeds of a generation
 
 
 @dataclass
@@ -44,6 +51,44 @@ class History:
         for level in levels.ravel():
             check_fraction("levels", level.item(), why="quantile levels")
         return np.quantile(self.metric(name), levels, axis=1)
+
+    @staticmethod
+    def from_metrics(regime: str, metrics: dict) -> "History":
+        """A History of stored values: `metrics` maps names to (generations, seeds) arrays or nested lists."""
+        check_instance("metrics", metrics, dict, "a dict of metric name -> (generations, seeds) values")
+        arrays = {name: check_array(name, values, "(generations, seeds) values", finite=False).astype(float)
+                  for name, values in metrics.items()}
+        shapes = {array.shape for array in arrays.values()}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+            raise ValueError(f"metrics must all be shaped (generations, seeds); got shapes {sorted(shapes)}.")
+        generations, seeds = shapes.pop()
+        return History(regime, generations, seeds, arrays)
+
+    def generation_numbers(self) -> np.ndarray:
+        return np.arange(1, self.generations + 1)
+
+    def fan(self, name: str, levels=(0.1, 0.5, 0.9), floor: float | None = None) -> pd.DataFrame:
+        """Per generation, the 10th percentile, median and 90th percentile across seeds of one metric: columns
+        generation, low, median, high. `floor`, if given, lifts values below it to it (a log scale cannot draw the
+        exact zeros of collapsed runs)."""
+        low, median, high = self.quantiles(name, levels)
+        if floor is not None:
+            low, median, high = (np.maximum(q, floor) for q in (low, median, high))
+        return pd.DataFrame({"generation": self.generation_numbers(), "low": low, "median": median, "high": high})
+
+    def relative(self, name: str, centre: str = "mean") -> pd.DataFrame:
+        """Per generation, the mean (or median) over seeds of one metric and that divided by generation 1's: columns
+        generation, value, relative."""
+        typical = CENTRES[check_choice("centre", centre, tuple(CENTRES))](self.metric(name), axis=1)
+        return pd.DataFrame({"generation": self.generation_numbers(), "value": typical,
+                             "relative": typical / typical[0]})
+
+    def seed_lines(self, name: str, seeds: int | None = None) -> pd.DataFrame:
+        """The first `seeds` runs' values of one metric (all of them by default): columns seed, generation, value."""
+        shown = self.seeds if seeds is None else min(check_int("seeds", seeds, 1), self.seeds)
+        values = self.metric(name)[:, :shown]
+        return pd.DataFrame({"seed": np.repeat(np.arange(shown), self.generations),
+                             "generation": np.tile(self.generation_numbers(), shown), "value": values.T.ravel()})
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per (seed, generation, metric), with columns seed, generation, regime, metric, value."""

@@ -260,6 +260,10 @@ class FixedRealMix(Regime):
         return [pool.summaries[0], pool.summaries[-1]]
 
 
+# The regimes the chapters' panels offer, with the labels their menus and titles show.
+REGIME_LABELS = {"replace": "replace", "accumulate": "accumulate",
+                 "accumulate-subsample": "accumulate, capped", "fresh-mix": "fresh real share"}
+
 REGIME_NAMES = ("replace", "accumulate", "accumulate-subsample", "fresh-mix", "fixed-real-mix")
 
 

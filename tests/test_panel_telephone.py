@@ -7,7 +7,8 @@ import pytest
 
 from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
                                 assert_refuses_unknown_name, assert_settings_show_message, settings_showing_message)
-from widgets.panel import REGIME_LABELS
+from collapse.regimes import REGIME_LABELS
+from collapse.telephone import ESTIMATOR_LABELS, STATIC, StaticGrid, TelephoneSettings, summary_table
 from widgets import telephone
 
 
@@ -75,7 +76,7 @@ def test_closed_form_curves_are_drawn_only_where_they_exist():
 
 
 def test_table_matches_the_chart_and_the_closed_form():
-    frame = telephone.table(samples_per_generation=10, generations=20, seeds=1_000, seed=4)
+    frame = summary_table(TelephoneSettings(samples_per_generation=10, generations=20, seeds=1_000, seed=4))
     assert list(frame["generation"]) == list(range(1, 21))
     assert (frame["low"] <= frame["median"]).all() and (frame["median"] <= frame["high"]).all()
     # The median of 1,000 runs sits near the closed-form typical run: ln s is a random walk, so its median and
@@ -88,16 +89,15 @@ def test_table_matches_the_chart_and_the_closed_form():
 
 
 def test_static_chart_binds_its_sliders_to_the_grid():
-    grid = telephone.static_grid(generations=8, seeds=20, every=4)
+    grid = telephone.static_grid(StaticGrid(generations=8, seeds=20, every=4))
     spec = telephone.static_chart(grid).to_dict()
     bound = {param["name"]: param["bind"] for param in spec["params"]}
     assert set(bound) == {"samples", "estimator", "regime"}
     assert bound["samples"]["input"] == "range"
-    assert (bound["samples"]["min"], bound["samples"]["max"]) == (min(telephone.STATIC_SAMPLES),
-                                                                   max(telephone.STATIC_SAMPLES))
+    assert (bound["samples"]["min"], bound["samples"]["max"]) == (min(STATIC.samples), max(STATIC.samples))
     # every combination the controls can reach has data at every kept generation
     combos = grid.groupby(["samples", "estimator", "regime"])["generation"].apply(list)
-    assert len(combos) == len(telephone.STATIC_SAMPLES) * 2 * len(telephone.STATIC_REGIMES)
+    assert len(combos) == len(STATIC.samples) * 2 * len(STATIC.regimes)
     assert all(generations == [0, 1, 4, 8] for generations in combos)  # the real data, generation 1, every 4th
     text = json.dumps(spec)
     assert "datum.samples == samples" in text and "datum.regime == regime" in text
@@ -106,7 +106,7 @@ def test_static_chart_binds_its_sliders_to_the_grid():
 def test_unknown_regime_and_estimator_names_are_refused_by_name():
     assert_refuses_unknown_name(lambda name: telephone.chart(regime=name), "regime", REGIME_LABELS,
                                 unknown="resample")
-    assert_refuses_unknown_name(lambda name: telephone.chart(estimator=name), "estimator", telephone.ESTIMATOR_LABELS,
+    assert_refuses_unknown_name(lambda name: telephone.chart(estimator=name), "estimator", ESTIMATOR_LABELS,
                                 unknown="median")
 
 

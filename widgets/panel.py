@@ -18,6 +18,8 @@ import ipywidgets as widgets
 from IPython.display import clear_output, display
 
 from collapse._checks import check_choice
+from collapse.regimes import REGIME_LABELS
+from collapse.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -193,8 +195,6 @@ def seed_box(value: int) -> widgets.IntText:
     return widgets.IntText(value=value, description="random seed", style=STYLE)
 
 
-REGIME_LABELS = {"replace": "replace", "accumulate": "accumulate",
-                 "accumulate-subsample": "accumulate, capped", "fresh-mix": "fresh real share"}
 
 
 def check_regime(regime: str) -> str:
@@ -211,4 +211,32 @@ def regime_controls(regime: str, cap_generations: int, real_share: float):
     }
     shown_when = {"cap_generations": lambda s: s["regime"] == "accumulate-subsample",
                   "real_share": lambda s: s["regime"] == "fresh-mix"}
+    return controls, shown_when
+
+
+def controls_from(settings: Settings, names: tuple[str, ...] | None = None
+                  ) -> tuple[dict[str, widgets.ValueWidget], dict[str, Callable[[dict], bool]]]:
+    """The controls of a chapter's settings (all of them, or `names`), set to `settings`' values, built from their
+    declarations (collapse.settings), and when each conditional one is shown."""
+    declared = type(settings).declared()
+    controls, shown_when = {}, {}
+    for name in names or tuple(declared):
+        meta, value = declared[name].metadata, getattr(settings, name)
+        label = meta["label"]
+        if meta["choices"] is not None:
+            options = [(text, key) for key, text in meta["choices"].items()]
+            controls[name] = (buttons if meta["control"] == "buttons" else menu)(label, options, value)
+        elif meta["steps"] is not None:
+            controls[name] = steps_slider(label, list(meta["steps"]), value)
+        elif meta["control"] == "box":
+            controls[name] = widgets.IntText(value=value, description=label, style=STYLE)
+        elif isinstance(value, float):
+            controls[name] = widgets.FloatSlider(value=value, min=meta["low"], max=meta["high"],
+                                                 step=meta["step"] or 0.05, description=label,
+                                                 continuous_update=False, style=STYLE, layout=_wide())
+        else:
+            controls[name] = int_slider(label, value, meta["low"], meta["high"])
+        if meta["when"] is not None:
+            other, wanted = meta["when"]
+            shown_when[name] = lambda values, other=other, wanted=wanted: values[other] == wanted
     return controls, shown_when
