@@ -1,6 +1,9 @@
 """The experiment engine of the model-collapse book: data, models, regimes, the generational loop, and theory.
 
-numpy, scipy and torch only: nothing here draws charts or widgets (that is `widgets/`).
+Built on numpy, scipy and pandas (tables), with torch for the neural models, nltk for tokenising and scikit-learn
+for the digits and their classifier. Nothing here draws charts or widgets (that is `widgets/`, which imports this
+package, never the other way round). Each chapter's experiments live in `collapse/<chapter>.py`, the models in
+`collapse/models/` (one file each, listed in `collapse/models/registry.py`).
 """
 
 from collapse.history import History

@@ -18,7 +18,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from widgets.theme import NEUTRAL, OKABE_ITO, WIDTH
+from widgets.theme import NEUTRAL, OKABE_ITO, THEME, WIDTH
 
 GENERATION = alt.X("generation:Q", title="generation", scale=alt.Scale(nice=False))
 
@@ -94,7 +94,8 @@ class Template:
     """
 
     def __init__(self, chart: alt.TopLevelMixin):
-        self.spec = chart.to_dict()
+        with alt.theme.enable(THEME):  # the panel's chart carries the book's look wherever it is shown
+            self.spec = chart.to_dict()
 
     def fill(self, datasets: dict[str, pd.DataFrame], titles: dict[tuple, str] | None = None,
              description: str | None = None) -> dict:

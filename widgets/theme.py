@@ -4,6 +4,10 @@ The palette is Okabe and Ito's (2008), distinguishable under the common colour-v
 background transparent so that they sit on the page's own colour in both the light and the dark theme; on the built
 site, book_assets/static/readable.css gives their text and axes the theme's text colours in each mode (no single grey
 reaches WCAG AA contrast on both a white and a dark page), so NEUTRAL is what a notebook outside the book shows.
+
+Importing this module registers the theme but switches nothing on: a chapter asks for it in its set-up cell
+(`theme.enable()`), and the live panels' charts carry it in their own specification (`widgets.charts.Template`), so
+importing the book's code never changes how a reader's other Altair charts look.
 """
 
 import altair as alt
@@ -15,7 +19,10 @@ WIDTH = 250  # px: two panels side by side, with axis titles, fit the book's ~70
 HEIGHT = 200
 
 
-@alt.theme.register("collapse", enable=True)
+THEME = "collapse"
+
+
+@alt.theme.register(THEME, enable=False)
 def collapse_theme() -> alt.theme.ThemeConfig:
     return {
         "config": {
@@ -31,3 +38,8 @@ def collapse_theme() -> alt.theme.ThemeConfig:
         }
     }
 
+
+
+def enable() -> None:
+    """Draw every Altair chart of this kernel in the book's theme (a chapter's set-up cell calls this)."""
+    alt.theme.enable(THEME)
