@@ -32,10 +32,10 @@ import numpy as np
 from measure import RESULTS, ROOT, record  # also puts the checkout on the path
 
 from collapse.models.ngram import NgramModel  # noqa: E402  (needs ROOT on the path)
+from collapse.models.registry import TOKENS_PER_ROW  # noqa: E402  (our passages: all advanced together)
 from collapse.text import END_OF_LINE, HELDOUT_PLAYS, UNKNOWN, load_corpus, load_plays, tokenize  # noqa: E402
 
 GENERATED_TOKENS = 100_000
-TOKENS_PER_ROW = 100  # our engine writes passages of this length, all advanced together
 SCORED_TOKENS = 50_000  # held-out tokens both scorers read
 KNESER_NEY_LINES = 1_000  # training lines nltk's Kneser-Ney is fitted on (see kneser_ney)
 KNESER_NEY_SAMPLE = 100  # held-out tokens its full-size model scores, to extrapolate from

@@ -4,6 +4,8 @@ import pytest
 
 from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
                                 assert_refuses_unknown_name, assert_settings_show_message)
+from collapse.feedback import (ADOPTING, CLEAN, FEEDBACK_MODELS, MAX_RUN_WORK, REMEDY_LABELS, SHARE_SERIES, STATIC,
+                               FeedbackSettings, StaticGrid, StaticRuns, experiment)
 from widgets import feedback
 
 
@@ -14,8 +16,8 @@ def panel():
 
 def test_panel_draws_both_worlds_and_both_shares(panel):
     assert panel.message.value == ""
-    assert {row["world"] for row in panel.spec["datasets"]["distance"]} == {feedback.CLEAN, feedback.ADOPTING}
-    assert {row["series"] for row in panel.spec["datasets"]["shares"]} == set(feedback.SHARE_SERIES)
+    assert {row["world"] for row in panel.spec["datasets"]["distance"]} == {CLEAN, ADOPTING}
+    assert {row["series"] for row in panel.spec["datasets"]["shares"]} == set(SHARE_SERIES)
 
 
 @pytest.mark.parametrize("control, value", [("adoption", 0.8), ("remedy", "fresh-crawl"), ("generations", 8),
@@ -25,33 +27,52 @@ def test_every_control_changes_the_chart(panel, control, value):
 
 
 def test_too_large_runs_show_a_message(panel):
+    assert 2_000 * 200 > MAX_RUN_WORK
     assert_settings_show_message(panel, {"seeds": 2_000, "generations": 200}, "too large for the panel")
 
 
+def test_settings_refuse_out_of_range_values_by_name():
+    for changes, message in ((dict(adoption=1.5), "adoption"), (dict(generations=1), "generations"),
+                             (dict(seeds=300), "seeds must be one of"),
+                             (dict(remedy="filter"), "remedy must be one of")):
+        with pytest.raises(ValueError, match=message):
+            FeedbackSettings(**changes)
+
+
+def test_a_text_run_is_one_seed_however_many_the_settings_say():
+    text = next(world for world in FEEDBACK_MODELS.values() if world.one_seed)
+    settings = FeedbackSettings(model=text.name, generations=200, seeds=2_000)  # no budget refusal: one seed
+    assert settings.live_size() == (text.max_live_generations, 1)
+
+
 def test_markov_text_runs_its_first_generations_only(panel):
-    """The panel opens at 100 generations: choosing Markov text runs the first 15 of them and says so."""
+    """The panel opens at 100 generations: choosing Markov text runs its first generations only and says so."""
+    most = FEEDBACK_MODELS["markov"].max_live_generations
     spec = feedback.chart(model="markov", generations=40, seed=1)
-    assert spec["hconcat"][0]["title"].startswith(f"at generation {feedback.MAX_MARKOV_GENERATIONS}:")
-    assert max(row["generation"] for row in spec["datasets"]["distance"]) == feedback.MAX_MARKOV_GENERATIONS
+    assert spec["hconcat"][0]["title"].startswith(f"at generation {most}:")
+    assert max(row["generation"] for row in spec["datasets"]["distance"]) == most
+    assert f"its first {most} generations" in panel.widget.children[0].value
 
 
 def test_static_chart_binds_model_remedy_and_adoption():
-    grid, shares = feedback.static_grid(sizes={"gaussian": dict(generations=4, seeds=20),
-                                               "markov": dict(generations=2, seeds=1)})
+    small = StaticGrid(runs=(StaticRuns("gaussian", generations=4, seeds=20),
+                             StaticRuns("markov", generations=2, seeds=1)))
+    grid, shares = feedback.static_grid(small)
     spec = feedback.static_chart(grid, shares).to_dict()
     assert {p["name"] for p in spec["params"]} == {"model", "remedy", "adoption"}
     assert spec["description"]
-    for model in feedback.MODELS:
-        rows = grid[grid.model == model]
-        assert set(rows["remedy"]) == set(feedback.REMEDY_LABELS)
-        assert set(rows["adoption"]) == set(feedback.STATIC_ADOPTIONS)
-    assert set(shares["adoption"]) == set(feedback.STATIC_ADOPTIONS)
+    for runs in small.runs:
+        rows = grid[grid.model == runs.model]
+        assert set(rows["remedy"]) == set(REMEDY_LABELS)
+        assert set(rows["adoption"]) == set(STATIC.adoptions)
+        assert set(rows["generation"]) == set(range(1, runs.generations + 1))
+    assert set(shares["adoption"]) == set(STATIC.adoptions)
 
 
 def test_unknown_model_names_are_refused_by_name():
-    assert_refuses_unknown_name(lambda name: feedback.chart(model=name), "model", feedback.MODELS)
-    assert_refuses_unknown_name(lambda name: feedback.run(name, 0.1, "fresh-crawl", 2, 2, 0), "model",
-                                feedback.MODELS)
+    assert_refuses_unknown_name(lambda name: feedback.chart(model=name), "model", FEEDBACK_MODELS)
+    assert_refuses_unknown_name(lambda name: experiment(name, 0.1, "fresh-crawl", 2, 2, 0), "model",
+                                FEEDBACK_MODELS)
 
 
 def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):

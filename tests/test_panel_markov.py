@@ -6,7 +6,9 @@ import pytest
 
 from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
                                 assert_refuses_unknown_name, settings_showing_message)
-from widgets.panel import REGIME_LABELS
+from collapse.markov import (MAX_TOKEN_GENERATIONS, METRICS, STATIC, MarkovSettings, StaticGrid, experiment, run,
+                             survival_table)
+from collapse.regimes import REGIME_LABELS
 from widgets import markov
 
 
@@ -18,8 +20,8 @@ def panel():
 def test_panel_draws_metrics_and_the_text_comparison(panel):
     assert panel.message.value == ""
     metrics = {row["metric"] for row in panel.spec["datasets"]["metrics"]}
-    assert metrics == set(markov.METRICS)
-    assert len(panel.spec["datasets"]["metrics"]) == 4 * len(markov.METRICS)  # one point per generation each
+    assert metrics == set(METRICS)
+    assert len(panel.spec["datasets"]["metrics"]) == 4 * len(METRICS)  # one point per generation each
     assert "<table" in panel.below.value and "real plays" in panel.below.value
     assert "generation 4 wrote" in panel.below.value
 
@@ -34,7 +36,7 @@ def test_too_much_writing_shows_a_message(panel):
     last = json.dumps(panel.spec)
     # 30 generations of 200,000 tokens: 6,000,000 tokens, refused
     with settings_showing_message(panel, {"generations": 30, "tokens_per_generation": 200_000},
-                                  "the panel allows 2,000,000"):
+                                  f"the panel allows {MAX_TOKEN_GENERATIONS:,}"):
         assert json.dumps(panel.spec) != last  # the first move (30 generations) was allowed and redrew
         refused = json.dumps(panel.spec)
         panel.controls["order"].value = 3  # still too much: the message stays, the chart does not change
@@ -45,33 +47,36 @@ def test_too_much_writing_shows_a_message(panel):
 
 
 def test_words_gone_by_the_last_generation_are_struck_through():
-    run = markov.experiment(order=3, tokens_per_generation=20_000, generations=6, regime="replace", seed=2)
-    html = markov.side_by_side(order=3, tokens_per_generation=20_000, generations=6, regime="replace", seed=2)
-    alive = set(run.known[6].tolist())
-    gone = [run.corpus.vocabulary[t] for t in set(run.real.tolist()) if t and t not in alive]
-    kept = [run.corpus.vocabulary[t] for t in set(run.real.tolist()) if t and t in alive and t > 1]
+    settings = dict(order=3, tokens_per_generation=20_000, generations=6, regime="replace", seed=2)
+    text_run = run(MarkovSettings(**settings))
+    html = markov.side_by_side(**settings)
+    alive = set(text_run.known[6].tolist())
+    gone = [text_run.corpus.vocabulary[t] for t in set(text_run.real.tolist()) if t and t not in alive]
+    kept = [text_run.corpus.vocabulary[t] for t in set(text_run.real.tolist()) if t and t in alive and t > 1]
     assert all(f"<del>{word}</del>" in html for word in gone if word.isalpha())
     assert all(f"<del>{word}</del>" not in html for word in kept)
     assert f"{len(gone)} of the real passage" in html
 
 
 def test_accumulate_strikes_nothing_from_the_real_sample():
-    run = markov.experiment(order=2, tokens_per_generation=20_000, generations=5, regime="accumulate", seed=1)
-    vocabulary = run.history.metric("vocabulary")[:, 0]
+    text_run = experiment(order=2, tokens_per_generation=20_000, generations=5, regime="accumulate", seed=1)
+    vocabulary = text_run.history.metric("vocabulary")[:, 0]
     assert (vocabulary == vocabulary[0]).all()
 
 
 def test_static_chart_binds_order_regime_and_generation():
-    grid, lines = markov.static_grid(tokens_per_generation=10_000, generations=3)
+    small = StaticGrid(tokens_per_generation=10_000, generations=3)
+    grid, lines = markov.static_grid(small)
     spec = markov.static_chart(grid, lines).to_dict()
     assert {p["name"] for p in spec["params"]} == {"order", "regime", "generation"}
-    assert len(grid.groupby(["order", "regime"])) == 4 * len(markov.STATIC_REGIMES)
-    assert len(lines) == 4 * len(markov.STATIC_REGIMES) * 3  # a line of writing for every generation
-    assert lines["line"].str.len().between(1, 100).all()
+    combinations = len(STATIC.orders) * len(STATIC.regimes)
+    assert len(grid.groupby(["order", "regime"])) == combinations
+    assert len(lines) == combinations * small.generations  # a line of writing for every generation
+    assert lines["line"].str.len().between(1, small.excerpt_characters).all()
 
 
 def test_survival_table_follows_the_closed_form():
-    table = markov.survival_table(tokens_per_generation=50_000, generations=10, seeds=2, counts=(1,))
+    table = survival_table(tokens_per_generation=50_000, generations=10, seeds=2, counts=(1,))
     last = table[table["resamplings"] == 10].iloc[0]
     p, trials = last["closed form"], last["words"] * 2  # each word in each of 2 seeds survives or not
     assert trials > 1_000

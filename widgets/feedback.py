@@ -1,4 +1,4 @@
-"""Chapter "Reality is a moving target": human writing that drifts towards the models, under each remedy."""
+"""Chapter "Reality is a moving target": the drawing. The experiment and its settings are in collapse/feedback.py."""
 
 from __future__ import annotations
 
@@ -8,75 +8,17 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from collapse import GaussianModel, GaussianSource, theory
-from collapse._checks import check_choice
-from collapse.feedback import REMEDIES, run_feedback
-from collapse.models.ngram import NgramModel
-from collapse.text import TextSource, load_corpus
+from collapse.feedback import (ADOPTING, CLEAN, FEEDBACK_MODELS, REMEDY_LABELS, SHARE_SERIES, STATIC,
+                               FeedbackModel, FeedbackSettings, live_tables, static_grid)
 from widgets import charts, theme
 from widgets import panel as controls
-from widgets.markov import TOKENS_PER_ROW
 from widgets.panel import Panel
 
-MODELS = {"gaussian": "Gaussian, n = 10", "markov": "Markov text, order 2"}
-DISTANCES = {"gaussian": ("kl_from_real", "KL from the original (nats)"),
-             "markov": ("heldout_loss", "bits/token, original plays")}
-REMEDY_LABELS = {"fresh-crawl": "fresh crawl each generation", "accumulate-human": "accumulate human-written data",
-                 "accumulate-everything": "accumulate everything, model output too"}
-GAUSSIAN_SAMPLES = 10  # rows per generation: the Gaussian of the earlier chapters
-MARKOV_TOKENS = 10_000  # tokens of fresh human writing per generation (100 passages of 100 tokens)
-MARKOV_HELDOUT_ROWS = 200  # passages of the original held-out plays each model is scored on
-MAX_GAUSSIAN_WORK = 200_000  # seeds x generations a panel run may take (each run is done twice: a and a = 0)
-MAX_MARKOV_GENERATIONS = 15  # a text generation takes about 0.05 s (two runs are drawn: a and a = 0)
-CLEAN, ADOPTING = "clean world (a = 0)", "people copy the models"
+__all__ = ["chart", "panel", "static_chart", "static_grid"]
+
 WORLD_COLOURS = alt.Scale(domain=[CLEAN, ADOPTING], range=[theme.NEUTRAL, theme.OKABE_ITO[5]])
-SHARE_SERIES = ["latest fresh block", "all human data so far"]
 PANE_WIDTH = theme.WIDTH - 20  # two panes with their axis titles side by side fit the text column
 SHARE_COLOURS = alt.Scale(domain=SHARE_SERIES, range=[theme.OKABE_ITO[0], theme.OKABE_ITO[2]])
-
-
-@functools.lru_cache(maxsize=32)  # the clean reference run is the same whatever the adoption slider says
-def run(model: str, adoption: float, remedy: str, generations: int, seeds: int, seed: int):
-    """One feedback run: the Gaussian with `seeds` runs, or one seeded Markov run (`seeds` is then ignored)."""
-    if check_choice("model", model, tuple(MODELS)) == "gaussian":
-        return run_feedback(GaussianModel(), GaussianSource(), adoption=adoption, remedy=remedy,
-                            generations=generations, samples_per_generation=GAUSSIAN_SAMPLES, seeds=seeds,
-                            seed=seed, heldout_rows=1)
-    corpus = load_corpus()
-    text_model = NgramModel(2, len(corpus.vocabulary), TOKENS_PER_ROW)
-    return run_feedback(text_model, TextSource(corpus, TOKENS_PER_ROW), adoption=adoption, remedy=remedy,
-                        generations=generations, samples_per_generation=MARKOV_TOKENS // TOKENS_PER_ROW,
-                        seed=seed, heldout_rows=MARKOV_HELDOUT_ROWS)
-
-
-def distance_curves(model: str, adoption: float, remedy: str, generations: int, seeds: int, seed: int
-                    ) -> pd.DataFrame:
-    """Median distance from the original human data per generation, with adoption a and in the clean world."""
-    name = DISTANCES[model][0]
-    frames = []
-    for world, rate in ((CLEAN, 0.0), (ADOPTING, adoption)):
-        values = run(model, rate, remedy, generations, seeds, seed).metric(name)
-        frames.append(pd.DataFrame({"generation": np.arange(1, generations + 1), "world": world,
-                                    "distance": np.median(values, axis=1)}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def share_curves(history, adoption: float) -> pd.DataFrame:
-    """Mean share of copied rows in the latest human block and in all human data so far, with the closed forms."""
-    t = np.arange(1, history.generations + 1)
-    frames = []
-    for series, metric, closed in (
-            (SHARE_SERIES[0], "fresh_model_share", theory.feedback_fresh_share(t, adoption)),
-            (SHARE_SERIES[1], "human_pool_model_share", theory.feedback_pool_share(t, adoption))):
-        frames.append(pd.DataFrame({"generation": t, "series": series, "simulated": history.metric(metric).mean(axis=1),
-                                    "closed_form": closed}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def check_budget(model: str, generations: int, seeds: int) -> None:
-    if model == "gaussian" and seeds * generations > MAX_GAUSSIAN_WORK:
-        raise ValueError(f"That run is too large for the panel ({seeds:,} seeds × {generations:,} generations; it "
-                         f"allows {MAX_GAUSSIAN_WORK:,}). Lower the seeds or the generations.")
 
 
 # --- chart pieces shared by the static chart and the live panel ---------------------------------------------------
@@ -115,66 +57,43 @@ def live_template() -> charts.Template:
         description=DESCRIPTION))
 
 
-def chart(model="gaussian", adoption=0.3, remedy="accumulate-human", generations=100, seeds=100, seed=0) -> dict:
-    """The live panel's chart: distance from the original human data, and the copied share of the human data."""
-    check_choice("model", model, tuple(MODELS))
-    check_budget(model, generations, seeds)
-    if model == "markov":  # one seeded run (seeds unused) of the first MAX_MARKOV_GENERATIONS generations at most
-        generations, seeds = min(generations, MAX_MARKOV_GENERATIONS), 1
-    distances = distance_curves(model, adoption, remedy, generations, seeds, seed)
-    shares = share_curves(run(model, adoption, remedy, generations, seeds, seed), adoption)
-    last = distances[distances.generation == generations].set_index("world")["distance"]
-    return live_template().fill({"distance": distances, "shares": shares}, titles={
-        ("hconcat", 0, "encoding", "y"): DISTANCES[model][1],
-        ("hconcat", 0): f"at generation {generations}: {last[ADOPTING]:.3g} (clean: {last[CLEAN]:.3g})",
-        ("hconcat", 1): f"a = {adoption:.2f}: share of human data copied"})
+def chart(**values) -> dict:
+    """The live panel's chart for these settings (collapse.feedback.FeedbackSettings): distance from the original
+    human data, and the copied share of the human data."""
+    settings = FeedbackSettings(**values)
+    tables = live_tables(settings)
+    return live_template().fill({"distance": tables.distance, "shares": tables.shares}, titles={
+        ("hconcat", 0, "encoding", "y"): settings.world.distance_label,
+        ("hconcat", 0): f"at generation {tables.generations}: {tables.adopting_last:.3g} "
+                        f"(clean: {tables.clean_last:.3g})",
+        ("hconcat", 1): f"a = {settings.adoption:.2f}: share of human data copied"})
 
 
 def panel(**overrides) -> Panel:
-    settings = dict(model="gaussian", adoption=0.3, remedy="accumulate-human", generations=100, seeds=100,
-                    seed=0) | overrides
-    return Panel(
-        "People copy the models: how far do the models drift from the original human data?",
-        {"model": controls.menu("model", [(label, name) for name, label in MODELS.items()], settings["model"]),
-         "adoption": controls.share_slider("adoption rate a", settings["adoption"]),
-         "remedy": controls.menu("remedy", [(label, name) for name, label in REMEDY_LABELS.items()],
-                                 settings["remedy"]),
-         "generations": controls.int_slider("generations", settings["generations"], 2, 200),
-         "seeds": controls.steps_slider("seeds (runs)", [50, 100, 200, 500, 1_000, 2_000], settings["seeds"]),
-         "seed": controls.seed_box(settings["seed"])},
-        chart, shown_when={"seeds": lambda s: s["model"] == "gaussian"},
-        note=f"Gaussian: median of the runs. Markov text: one seeded run, {MARKOV_TOKENS:,} tokens per generation, "
-             f"its first {MAX_MARKOV_GENERATIONS} generations at most (about a second).")
+    """The live panel: every control re-runs both worlds, the copying one and the clean one, and redraws."""
+    inputs, shown_when = controls.controls_from(FeedbackSettings(**overrides))
+    return Panel("People copy the models: how far do the models drift from the original human data?", inputs, chart,
+                 shown_when=shown_when, note=" ".join(what_a_run_is(world) for world in FEEDBACK_MODELS.values()))
 
 
-# --- the static chart: every (model, remedy, adoption) when the book is built; the browser filters -----------------
-STATIC_ADOPTIONS = [0.0, 0.25, 0.5, 0.75, 1.0]
-STATIC_SIZES = {"gaussian": dict(generations=100, seeds=400), "markov": dict(generations=8, seeds=1)}
-
-
-def static_grid(seed: int = 0, sizes: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Distances for every model, remedy and adoption rate; and the copied shares for every adoption rate."""
-    sizes = sizes or STATIC_SIZES
-    distances, shares = [], []
-    for model, size in sizes.items():
-        for remedy in REMEDIES:
-            for adoption in STATIC_ADOPTIONS:
-                history = run(model, adoption, remedy, size["generations"], size["seeds"], seed)
-                values = np.median(history.metric(DISTANCES[model][0]), axis=1)
-                distances.append(pd.DataFrame({"generation": np.arange(1, values.size + 1), "distance": values,
-                                               "model": model, "remedy": remedy, "adoption": adoption}))
-                if model == "gaussian" and remedy == "fresh-crawl":  # the shares do not depend on model or remedy
-                    shares.append(share_curves(history, adoption).assign(adoption=adoption))
-    grid = pd.concat(distances, ignore_index=True)
-    grid["distance"] = charts.significant(grid["distance"], 4)
-    return grid, pd.concat(shares, ignore_index=True).round(4)
+def what_a_run_is(world: FeedbackModel) -> str:
+    """The panel's note on what one model's chart shows: the median of many runs, or one short seeded run."""
+    if not world.one_seed:
+        return f"{world.entry.label}: median of the runs."
+    return (f"{world.entry.label}: one seeded run, {world.size:,} {world.entry.unit} per generation, its first "
+            f"{world.max_live_generations} generations at most (about a second).")
 
 
 def static_chart(grid: pd.DataFrame, shares: pd.DataFrame) -> alt.HConcatChart:
-    model = charts.choice("model", "model ", list(MODELS), list(MODELS.values()))
+    """Distances and copied shares with a menu for the model and the remedy and a slider for the adoption rate
+    (`static_grid()`, made with collapse.feedback.STATIC)."""
+    grid = grid.assign(distance=charts.significant(grid["distance"], 4))  # a lighter page
+    shares = shares.round(4)
+    names = [runs.model for runs in STATIC.runs]
+    model = charts.choice("model", "model ", names, [FEEDBACK_MODELS[name].label for name in names])
     remedy = charts.choice("remedy", "remedy ", list(REMEDY_LABELS), list(REMEDY_LABELS.values()), radio=False,
-                           value="accumulate-human")
-    adoption = charts.slider("adoption", "adoption rate a ", STATIC_ADOPTIONS, value=0.25)
+                           value=FeedbackSettings().remedy)
+    adoption = charts.slider("adoption", "adoption rate a ", list(STATIC.adoptions), value=0.25)
     worlds = grid.assign(world=np.where(grid.adoption == 0, CLEAN, ADOPTING))
     # the clean curve is drawn at every adoption rate; the other only at the chosen one
     keep = "datum.model == model && datum.remedy == remedy && (datum.adoption == 0 || datum.adoption == adoption)"
