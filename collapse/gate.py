@@ -15,18 +15,27 @@ The gate uses three parts of the interface (`collapse.models.base`) that have de
 rng)` draws the validation rows (a fresh draw, except for a fixed design, whose inputs are all training inputs),
 `model.validation_loss(params, rows)` scores them (the held-out loss, except for least squares), and
 `model.true_error` names the measurement the oracle ranks by (a model without one cannot be gated here).
+
+Below the gate itself are the experiments of the chapter "Throw the worse models away?": `runs` puts the validation
+gate beside its references (the oracle gate, no gate, accumulate) for a model of the registry whose true error is
+known; `GateSettings` states every setting of the live panel once; `static_grid` computes, at build time, every
+setting the static chart offers. widgets/gate.py only draws them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from collapse._checks import check_choice, check_instance, check_int, check_interface
 from collapse.history import History
-from collapse.loop import check_run, check_run_memory, fitting_rng
-from collapse.regimes import Pool
+from collapse.loop import check_run, check_run_memory, fitting_rng, simulate
+from collapse.models.registry import ModelEntry, Setup, entries, model_entry
+from collapse.regimes import Pool, make_regime
+from collapse.settings import Settings, cap_setting, real_share_setting, regime_setting, setting
 
 GATES = ("validation", "oracle")  # rank by the validation loss, or by the true error itself
 MAX_VALIDATION_ROWS = 100_000
@@ -138,3 +147,162 @@ def outcomes(history: History, late_generations: int = 10) -> dict[str, float]:
             "deployment_rate_late": float(deployed[-late_generations:].mean()),
             "runs_better_than_first": float((error[-1] < error[0]).mean()),
             "final_over_first": float(error[-1].mean() / error[0].mean())}
+
+
+# --- the chapter's experiments: the gated run beside its references, the live panel's settings, the static grid --
+DIMENSION = 10  # features of the regression model
+SETUP_OPTIONS = {"regression": {"dimension": DIMENSION}}  # what this chapter fixes in a model's setup
+MAX_WORK = 15_000_000  # seeds x generations x (samples + 2 x validation rows), x d for regression, a redraw may take
+
+
+def chapter_models() -> tuple[ModelEntry, ...]:
+    """The models a gate can be judged on: the registry's live models whose true error is known."""
+    return entries(with_true_error=True)
+
+
+def model_label(entry: ModelEntry) -> str:
+    """How menus name a model, with the sizes this chapter fixes (the regression's d)."""
+    dimension = SETUP_OPTIONS.get(entry.name, {}).get("dimension")
+    return f"{entry.label} (d = {dimension})" if dimension else entry.label
+
+
+def world_and_model(model: str, samples_per_generation: int, seeds: int, seed: int) -> Setup:
+    """The real world and the model of one setting, built by the registry: N(0, 1) and a Gaussian fit, or a fixed
+    design of `samples_per_generation` rows per seed and least squares."""
+    entry = model_entry(check_choice("model", model, tuple(entry.name for entry in chapter_models())))
+    return entry.setup(samples_per_generation, seeds, seed, **SETUP_OPTIONS.get(entry.name, {}))
+
+
+def runs(model: str, regime: str, validation_rows: int, samples_per_generation: int, generations: int, seeds: int,
+         seed: int = 0, real_share: float = 0.2, cap_generations: int = 2, references: bool = True
+         ) -> dict[str, History]:
+    """The validation gate's run under `regime` and, with `references`, the oracle gate's, the ungated regime's and
+    ungated accumulate's, by series name. Each History records the deployed model's true error as `true_error`."""
+    built = world_and_model(model, samples_per_generation, seeds, seed)
+    chosen = make_regime(regime, cap=cap_generations * samples_per_generation, real_share=real_share)
+    sizes = dict(generations=generations, samples_per_generation=samples_per_generation, seeds=seeds, seed=seed)
+    result = {"validation gate": simulate_gated(built.model, built.real, chosen, validation_rows=validation_rows,
+                                                **sizes)}
+    if references:
+        error_name = true_error_name(built.model)
+        result["oracle gate"] = simulate_gated(built.model, built.real, chosen, validation_rows=1, gate="oracle",
+                                               **sizes)
+        for name, ungated in (("no gate", chosen), ("accumulate, no gate", make_regime("accumulate"))):
+            history = simulate(built.model, built.real, ungated, heldout_rows=1, **sizes)
+            result[name] = History.from_metrics(history.regime, {"true_error": history.metric(error_name)})
+    return result
+
+
+def error_curves(result: dict[str, History]) -> pd.DataFrame:
+    """Mean true error per generation of each series, divided by the mean true error of generation 1: columns
+    generation, series, relative."""
+    return pd.concat([history.relative("true_error", centre="mean").assign(series=name)
+                      for name, history in result.items()], ignore_index=True)[["generation", "series", "relative"]]
+
+
+RATES = ("candidate deployed", "deployed and worse")
+
+
+def rate_curves(history: History) -> pd.DataFrame:
+    """Per generation from 2 on: the share of runs whose candidate was deployed, and whose deployment raised the
+    true error."""
+    return pd.DataFrame({"generation": np.arange(2, history.generations + 1),
+                         RATES[0]: history.metric("deployed")[1:].mean(axis=1),
+                         RATES[1]: harmful_deployments(history).mean(axis=1)})
+
+
+def outcomes_table(histories: dict) -> pd.DataFrame:
+    """`outcomes` of each gated run, one row per key of `histories` (a validation size, or "oracle")."""
+    table = pd.DataFrame({key: outcomes(history) for key, history in histories.items()}).T
+    table.index.name = "validation rows"
+    return table
+
+
+@dataclass(frozen=True)
+class GateSettings(Settings):
+    """The live panel's settings; constructing one checks them, and refuses a run too large to answer at once."""
+
+    model: str = setting("gaussian", "model", choices={entry.name: model_label(entry) for entry in chapter_models()})
+    validation_rows: int = setting(20, "validation rows", steps=(2, 5, 10, 20, 50, 100, 200, 500, 1_000))
+    regime: str = regime_setting()  # the regime that builds each candidate's training set
+    cap_generations: int = cap_setting()
+    real_share: float = real_share_setting(0.2)
+    samples_per_generation: int = setting(10, "samples per generation", steps=(5, 10, 20, 30, 50, 100))
+    generations: int = setting(50, "generations", low=2, high=200)  # two at least: one deployed model, one candidate
+    seeds: int = setting(500, "seeds (runs)", steps=(50, 100, 200, 500, 1_000, 2_000))
+    seed: int = setting(0, "random seed", control="box")
+
+    def check_budget(self) -> None:
+        features = SETUP_OPTIONS.get(self.model, {}).get("dimension", 1)
+        work = self.seeds * self.generations * (self.samples_per_generation + 2 * self.validation_rows) * features
+        if work > MAX_WORK:
+            raise ValueError(f"That run would take {work:,} units of work; the panel allows {MAX_WORK:,} so that it "
+                             "answers at once. Lower the seeds, the generations or the validation rows.")
+        if features > 1 and self.samples_per_generation < features + 2:
+            raise ValueError(f"Linear regression with d = {features} needs at least {features + 2} samples per "
+                             f"generation; got {self.samples_per_generation}.")
+
+
+def live_runs(settings: GateSettings) -> dict[str, History]:
+    return runs(settings.model, settings.regime, settings.validation_rows, settings.samples_per_generation,
+                settings.generations, settings.seeds, settings.seed, settings.real_share, settings.cap_generations)
+
+
+def headline(history: History, validation_rows: int) -> str:
+    """The live chart's title: how often the validation gate made the deployed model truly worse."""
+    found = outcomes(history, late_generations=max(1, min(10, history.generations - 1)))
+    return (f"{validation_rows:,} validation rows: {found['runs_made_worse']:.0%} of runs made worse at least once; "
+            f"{found['harmful_share']:.0%} of deployments harmful")
+
+
+@dataclass(frozen=True)
+class StaticModel:
+    """One model of the static chart, at its size."""
+
+    name: str  # the registry's
+    samples: int  # rows per generation
+    seeds: int  # runs
+
+
+@dataclass(frozen=True)
+class StaticGrid:
+    """What the static chart offers; the browser filters the grid, so every combination is computed."""
+
+    models: tuple[StaticModel, ...] = (StaticModel("gaussian", samples=10, seeds=1_000),
+                                       StaticModel("regression", samples=30, seeds=300))
+    regimes: tuple[str, ...] = ("replace", "fresh-mix")
+    validation: tuple[int, ...] = tuple(range(5, 101, 5))  # the validation-rows slider
+    generations: int = 40
+    real_share: float = 0.2  # fresh-mix's
+    seed: int = 0
+
+    def describe(self) -> str:
+        """The grid's sizes in words, for the static chart's title and the prose."""
+        models = "; ".join(f"{model_entry(m.name).label}: n = {m.samples}, {m.seeds:,} runs" for m in self.models)
+        return f"{self.generations} generations; {models}"
+
+
+STATIC = StaticGrid()
+
+
+def static_grid(grid: StaticGrid = STATIC) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Error and rate curves for every model, regime and validation size in the grid: (errors, rates).
+
+    Rows that do not depend on the validation size (the oracle gate, no gate) have validation 0; accumulate, which
+    depends on neither, has regime "any"."""
+    errors, rates = [], []
+    for model in grid.models:
+        for regime in grid.regimes:
+            for validation in grid.validation:
+                first = validation == grid.validation[0]
+                result = runs(model.name, regime, validation, model.samples, grid.generations, model.seeds,
+                              grid.seed, grid.real_share, references=first)
+                curves = error_curves(result)
+                curves["validation"] = np.where(curves.series == "validation gate", validation, 0)
+                curves["regime"] = np.where(curves.series == "accumulate, no gate", "any", regime)
+                if first and regime != grid.regimes[0]:
+                    curves = curves[curves.series != "accumulate, no gate"]  # one copy is enough
+                errors.append(curves.assign(model=model.name))
+                rates.append(rate_curves(result["validation gate"]).assign(model=model.name, regime=regime,
+                                                                            validation=validation))
+    return pd.concat(errors, ignore_index=True), pd.concat(rates, ignore_index=True)

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from collapse import theory
+from collapse.accumulate import REGIMES, STATIC, StaticGrid, chapter_models, errors, relative_curves, run
+from collapse.models.registry import MODELS
 from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
                                 assert_refuses_unknown_name, assert_settings_show_message)
 from widgets import accumulate
@@ -46,37 +48,47 @@ def test_impossible_and_costly_settings_show_messages(panel):
                                          "samples_per_generation": 500}, "the panel allows 30,000,000")
 
 
+def test_the_model_menu_is_the_registrys_live_models(panel):
+    assert [value for _, value in panel.controls["model"].options] == [entry.name for entry in chapter_models()]
+
+
+def test_a_text_model_runs_once_and_hides_the_seeds(panel):
+    panel.controls["samples_per_generation"].value = 10
+    panel.controls["model"].value = "markov"
+    try:
+        assert panel.message.value == ""
+        assert "one run" in panel.spec["title"]
+        assert panel.controls["seeds"].layout.display == "none"
+    finally:
+        panel.controls["model"].value = "regression"
+        panel.controls["samples_per_generation"].value = 30
+    assert panel.controls["seeds"].layout.display is None
+
+
 def test_relative_curves_start_at_one_and_match_the_theorem():
-    errors = {r: accumulate.numpy_errors("regression", r, 30, 20, 4_000, 10, seed=2) for r in accumulate.REGIMES}
-    curves = accumulate.relative_curves(errors)
+    histories = {r: run("regression", r, 30, 20, 4_000, seed=2, dimension=10) for r in REGIMES}
+    curves = relative_curves(histories, "error")
     assert np.allclose(curves[curves.generation == 1]["relative"], 1.0)
-    last = errors["replace"][-1]
+    last = histories["replace"].metric("error")[-1]
     assert abs(last.mean() - theory.regression_error_replace(20, 10, 30)) < 5 * last.std() / np.sqrt(last.size)
 
 
 def test_static_chart_binds_model_samples_and_dimension():
-    grid = accumulate.static_grid(generations=3, seeds=50)
+    grid = accumulate.static_grid(StaticGrid(generations=3, seeds=50))
     spec = accumulate.static_chart(grid).to_dict()
     assert {p["name"] for p in spec["params"]} == {"model", "samples", "dimension"}
     regression = grid[grid.model == "regression"]
-    assert len(regression.groupby(["samples", "dimension"])) == len(accumulate.STATIC_SAMPLES) * len(
-        accumulate.STATIC_DIMENSIONS)
+    assert len(regression.groupby(["samples", "dimension"])) == len(STATIC.samples) * len(STATIC.dimensions)
     assert regression["closed_form"].notna().all() and grid[grid.model == "gaussian"]["closed_form"].isna().all()
-
-
-def test_vae_curves_come_from_the_stored_runs_and_start_at_one():
-    curves = accumulate.vae_curves()
-    assert set(curves["regime"]) == set(accumulate.REGIMES)
-    assert np.allclose(curves[curves.generation == 1]["relative"], 1.0)
-    assert (curves["model"] == accumulate.VAE_LABEL).all()
+    assert f"{STATIC.seeds:,} runs" in spec["description"]
 
 
 def test_unknown_model_names_are_refused_by_name():
-    assert_refuses_unknown_name(lambda name: accumulate.chart(model=name), "model", accumulate.MODELS)
-    assert_refuses_unknown_name(lambda name: accumulate.numpy_errors(name, "replace", 10, 2, 2), "model",
-                                accumulate.NUMPY_MODELS)
-    assert_refuses_unknown_name(lambda name: accumulate.numpy_errors("markov", "replace", 10, 2, 2), "model",
-                                accumulate.NUMPY_MODELS, unknown="markov")  # text runs elsewhere, not as regression
+    names = [entry.name for entry in chapter_models()]
+    assert_refuses_unknown_name(lambda name: accumulate.chart(model=name), "model", names)
+    assert_refuses_unknown_name(lambda name: errors(name, "replace", 10, 2, 2), "model", MODELS)
+    with pytest.raises(ValueError, match="trains too slowly to run here"):  # a stored model is read, not run
+        errors("vae", "replace", 10, 2)
 
 
 def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):

@@ -3,6 +3,7 @@
 
 import pytest
 
+from collapse.capped import STATIC, CappedSettings, StaticGrid, chapter_models, curves, scarcity_table
 from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
                                 assert_refuses_unknown_name, assert_settings_show_message)
 from widgets import capped
@@ -27,7 +28,7 @@ def test_every_control_changes_the_chart(panel, control, value):
 
 
 def test_capped_curve_lies_between_the_references():
-    data = capped.curves("regression", 1, 32, 60, 300, 10, seed=4)
+    data = curves("regression", 1, 32, 60, 300, 10, seed=4)
     last = data[data.generation == 60].set_index("series")["relative"]
     assert last["accumulate"] < last["capped"] < last["replace"]
 
@@ -37,18 +38,36 @@ def test_too_large_runs_show_a_message(panel):
                                  "too large for the panel")
 
 
+def test_settings_refuse_too_few_rows_for_regression_and_large_runs():
+    with pytest.raises(ValueError, match="needs at least d \\+ 2 = 12 samples"):
+        CappedSettings(samples_per_generation=10, dimension=10)
+    CappedSettings(model="gaussian", samples_per_generation=10)  # no d: ten rows will do
+    with pytest.raises(ValueError, match="too large for the panel"):
+        CappedSettings(cap_generations=50, seeds=500, generations=500)
+
+
 def test_static_chart_binds_model_and_cap():
-    grid = capped.static_grid(generations=5)
+    grid = capped.static_grid(StaticGrid(generations=5))
     spec = capped.static_chart(grid).to_dict()
     assert {p["name"] for p in spec["params"]} == {"model", "cap"}
-    for model in capped.MODELS:
-        rows = grid[grid.model == model]
-        assert set(rows[rows.series == "capped"]["cap"]) == set(capped.STATIC_CAPS)
+    for model in STATIC.models:
+        rows = grid[grid.model == model.name]
+        assert set(rows[rows.series == "capped"]["cap"]) == set(STATIC.caps)
         assert set(rows[rows.cap == 0]["series"]) == {"replace", "accumulate"}
 
 
+def test_synthetic_data_help_when_real_data_are_scarce_and_hurt_when_plentiful():
+    table = scarcity_table()
+    most = table[table["synthetic per real point"] == table["synthetic per real point"].max()].set_index(
+        "real points")
+    scarce, abundant = most.index.min(), most.index.max()
+    assert most.loc[scarce, "change"] + 3 * most.loc[scarce, "standard error"] < 0
+    assert most.loc[abundant, "change"] - 3 * most.loc[abundant, "standard error"] > 0
+
+
 def test_unknown_model_names_are_refused_by_name():
-    assert_refuses_unknown_name(lambda name: capped.chart(model=name), "model", capped.MODELS)
+    assert_refuses_unknown_name(lambda name: capped.chart(model=name), "model",
+                                [entry.name for entry in chapter_models()])
 
 
 def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):

@@ -4,7 +4,9 @@ import pytest
 
 from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
                                 assert_refuses_unknown_name, assert_settings_show_message)
-from widgets.panel import REGIME_LABELS
+from collapse.gate import (RATES, STATIC, GateSettings, StaticGrid, chapter_models, outcomes_table, runs,
+                           world_and_model)
+from collapse.regimes import REGIME_LABELS
 from widgets import gate
 
 
@@ -16,7 +18,7 @@ def panel():
 def test_panel_draws_every_series(panel):
     assert panel.message.value == ""
     assert {row["series"] for row in panel.spec["datasets"]["errors"]} == set(gate.SERIES)
-    assert {"generation", *gate.RATES} <= set(panel.spec["datasets"]["rates"][0])
+    assert {"generation", *RATES} <= set(panel.spec["datasets"]["rates"][0])
     assert "validation rows" in panel.spec["title"]
     assert panel.spec["description"] == gate.DESCRIPTION
 
@@ -55,25 +57,46 @@ def test_regression_with_too_few_samples_shows_a_message(panel):
 
 
 def test_static_chart_binds_model_regime_and_validation_size():
-    errors, rates = gate.static_grid(generations=3)
+    errors, rates = gate.static_grid(StaticGrid(generations=3))
     spec = gate.static_chart((errors, rates)).to_dict()
     assert {p["name"] for p in spec["params"]} == {"model", "regime", "validation"}
     assert spec["description"] == gate.DESCRIPTION
-    for model in gate.MODELS:
-        for regime in gate.STATIC_REGIMES:
+    assert spec["title"].startswith(f"{STATIC.generations} generations")
+    for model in (m.name for m in STATIC.models):
+        for regime in STATIC.regimes:
             gated = errors[(errors.model == model) & (errors.regime == regime)
                            & (errors.series == "validation gate")]
-            assert set(gated.validation) == set(gate.STATIC_VALIDATION)
+            assert set(gated.validation) == set(STATIC.validation)
             assert set(rates[(rates.model == model) & (rates.regime == regime)].validation) == set(
-                gate.STATIC_VALIDATION)
+                STATIC.validation)
             references = errors[(errors.model == model) & (errors.regime == regime) & (errors.validation == 0)]
             assert set(references.series) == {"oracle gate", "no gate"}
         assert set(errors[(errors.model == model) & (errors.regime == "any")].series) == {"accumulate, no gate"}
 
 
+def test_the_model_menu_is_the_registrys_models_with_a_known_true_error(panel):
+    assert [value for _, value in panel.controls["model"].options] == [entry.name for entry in chapter_models()]
+
+
+def test_settings_refuse_a_gate_with_nothing_to_judge():
+    with pytest.raises(ValueError, match="generations must be"):
+        GateSettings(generations=1)
+
+
+def test_every_series_records_the_true_error_and_the_table_has_a_row_per_run():
+    result = runs("regression", "replace", 20, 15, 12, 30, seed=2)
+    assert set(result) == set(gate.SERIES)
+    assert all(history.metric("true_error").shape == (12, 30) for history in result.values())
+    table = outcomes_table({20: result["validation gate"], "oracle": result["oracle gate"]})
+    assert list(table.index) == [20, "oracle"] and table.index.name == "validation rows"
+    assert table.loc["oracle", "runs_made_worse"] == 0  # the oracle never deploys a truly worse model
+
+
 def test_unknown_model_and_regime_names_are_refused_by_name():
-    assert_refuses_unknown_name(lambda name: gate.chart(model=name), "model", gate.MODELS)
-    assert_refuses_unknown_name(lambda name: gate.world_and_model(name, 10, 2, 0), "model", gate.MODELS)
+    names = [entry.name for entry in chapter_models()]
+    assert_refuses_unknown_name(lambda name: gate.chart(model=name), "model", names)
+    assert_refuses_unknown_name(lambda name: world_and_model(name, 10, 2, 0), "model", names)
+    assert_refuses_unknown_name(lambda name: world_and_model(name, 10, 2, 0), "model", names, unknown="markov")
     assert_refuses_unknown_name(lambda name: gate.chart(regime=name), "regime", REGIME_LABELS, unknown="resample")
 
 
