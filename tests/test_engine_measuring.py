@@ -1,5 +1,5 @@
-"""Diversity metrics on inputs with exact answers, the categorical model against its closed forms, and the rule that
-says when a metric reacts.
+"""Diversity metrics on inputs with exact answers, the categorical model against its closed forms, the rule that
+says when a metric reacts, and the chapter's experiment (collapse.measuring): its runs, tables and settings.
 
 Statistical checks average over many seeds and allow 5 standard errors of that average, computed from the sample.
 """
@@ -7,10 +7,12 @@ Statistical checks average over many seeds and allow 5 standard errors of that a
 import numpy as np
 import pytest
 
-from collapse import make_regime, metrics, simulate, theory
+from collapse import History, make_regime, measuring, metrics, simulate, theory, vae
+from collapse.measuring import NOISE_RULE, SIZE_RULE, MeasuringSettings, StandardRun, StaticGrid
 from collapse.models.categorical import CategoricalModel, CategoricalSource
 from collapse.models.gaussian import GaussianModel, GaussianSource
 from collapse.models.ngram import NgramModel
+from collapse.models.registry import model_entry
 from collapse.text import END_OF_LINE
 
 Z = 5  # standard errors allowed
@@ -178,3 +180,61 @@ def test_bad_settings_raise_a_readable_error(make):
 def test_rows_outside_the_outcomes_raise():
     with pytest.raises(ValueError, match="0..3"):
         CategoricalModel(outcomes=4).summarise(np.array([[0, 4]]))
+
+
+# --- the chapter's experiment (collapse.measuring) ------------------------------------------------------------------
+def test_relative_table_divides_the_median_by_generation_one():
+    names = [measure.name for measure in model_entry("gaussian").measures]
+    measured = History.from_metrics("replace", {name: np.array([[2.0, 4.0, 9.0], [1.0, 3.0, 0.0]]) for name in names})
+    table = measuring.relative_table("gaussian", measured)  # medians 4, then 1
+    assert list(table.columns) == ["generation", "metric", "kind", "value", "relative"]
+    assert len(table) == 2 * len(names)
+    assert table[table.generation == 2]["relative"].tolist() == [0.25] * len(names)
+
+
+def test_a_run_through_the_registry_is_the_loop_run_with_the_same_draws():
+    direct = simulate(CategoricalModel(10), CategoricalSource.uniform(10), make_regime("replace"), generations=5,
+                      samples_per_generation=40, seeds=3, seed=2, heldout_rows=1_000)
+    registry = measuring.experiment("categorical", 40, 5, 3, 2)
+    assert registry.metrics.keys() == direct.metrics.keys()
+    for name, values in direct.metrics.items():
+        np.testing.assert_array_equal(registry.metric(name), values, err_msg=name)
+    assert "self_loss" in measuring.experiment("gaussian", 20, 2, 2).metrics  # built to score its own samples
+
+
+def test_reactions_cover_every_measure_of_the_stored_vae_runs():
+    history = measuring.standard_run("vae")  # read from data/vae_results.json, not trained
+    assert (history.generations, history.seeds) == (vae.STATIC.generations, vae.STATIC.seeds)
+    table = measuring.reactions("vae", history)
+    assert table.metric.tolist() == [measure.label for measure in model_entry("vae").measures]
+    assert {NOISE_RULE, SIZE_RULE, "at the end"} <= set(table.columns)
+    classes = table.set_index("metric").loc["digit classes covered"]
+    assert classes[SIZE_RULE] is not None and classes["at the end"] < 1  # replace loses digit classes
+
+
+def test_standard_runs_hold_every_model_with_measures():
+    small = StaticGrid(runs={"markov": StandardRun(1_000, 2, 2), "gaussian": StandardRun(20, 2, 2),
+                             "categorical": StandardRun(20, 2, 2)})
+    runs = measuring.standard_runs(small)
+    assert list(runs) == [entry.name for entry in measuring.measured_models()]
+    assert all(runs[name].generations == 2 for name in small.runs)
+    with pytest.raises(ValueError, match="no standard run of the Gaussian"):
+        measuring.standard_runs(StaticGrid(runs={}))
+
+
+@pytest.mark.parametrize("values, message", [
+    (dict(model="vae"), "the runs of the VAE on digits are stored"),
+    (dict(model="regression"), "model must be one of"),  # in the registry, but it records no measures of diversity
+    (dict(seeds=1), "seeds must be one of 2, 4"),
+    (dict(generations=1), "generations must be a whole number from 2 to 100"),
+    (dict(tokens_per_generation=50_000, seeds=1_000), "would make 500,000,000 tokens in all; the panel allows"),
+    (dict(model="gaussian", samples_per_generation=1_000, generations=100, seeds=100), "samples in all"),
+])
+def test_settings_refuse_what_the_panel_cannot_run(values, message):
+    with pytest.raises(ValueError, match=message):
+        MeasuringSettings(**values)
+
+
+def test_settings_size_counts_the_models_unit():
+    assert MeasuringSettings(tokens_per_generation=2_000).size == 2_000
+    assert MeasuringSettings(model="categorical", samples_per_generation=20).size == 20
