@@ -115,6 +115,12 @@ def vae_stored(regime: str) -> History:
     return vae.stored_history("digits", regime)
 
 
+def transformer_stored(regime: str) -> History:
+    from collapse import transformer  # imports torch: only when the transformer is asked for
+
+    return transformer.stored_history(regime)
+
+
 MODELS = {entry.name: entry for entry in (
     ModelEntry("gaussian", "Gaussian", "samples", "kl_from_real", "KL from the real distribution",
                true_error="kl_from_real", measures=(
@@ -144,6 +150,14 @@ MODELS = {entry.name: entry for entry in (
         Measure("classes_covered", "digit classes covered", DIVERSITY),
         Measure("class_entropy_bits", "entropy of the digit classes", DIVERSITY),
         Measure("latent_spread", "spread of codes", DIVERSITY)), stored=vae_stored, needs_torch=True),
+    ModelEntry("transformer", "tiny transformer (GPT)", "characters", "heldout_bits_per_char",
+               "held-out bits per character", measures=(
+                   Measure("heldout_bits_per_char", "loss on held-out real plays", LOSS),
+                   Measure("self_bits_per_char", "loss on its own writing", LOSS),
+                   Measure("real_word_share", "share of real words", DIVERSITY),
+                   Measure("distinct_real_words", "distinct real words", DIVERSITY),
+                   Measure("distinct_4grams", "distinct character 4-grams", DIVERSITY)),
+               stored=transformer_stored, needs_torch=True),
 )}
 
 
