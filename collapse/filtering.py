@@ -114,21 +114,22 @@ def make_filter(name: str, threshold: float = 1.0, belief_mean: float = 0.0, bel
 
 @dataclass(frozen=True)
 class FilteredModel:
-    """A model whose samples pass through `filter` before anyone trains on them; all else is the wrapped model."""
+    """A model whose samples pass through `sample_filter` before anyone trains on them; all else is the wrapped
+    model."""
 
     model: object
-    filter: object
+    sample_filter: object  # NoFilter, LikelihoodFilter or VerifierFilter (make_filter builds one by name)
 
     def __post_init__(self):
         check_interface("model", self.model, "model")
-        if not (hasattr(self.filter, "accepts") and hasattr(self.filter, "candidates_per_row")) \
-                or isinstance(self.filter, type):
-            raise InputTypeError(f"filter must be a filter object such as LikelihoodFilter(1.0) or "
-                                 f"make_filter('likelihood'); got {describe(self.filter)}.")
+        if not (hasattr(self.sample_filter, "accepts") and hasattr(self.sample_filter, "candidates_per_row")) \
+                or isinstance(self.sample_filter, type):
+            raise InputTypeError(f"sample_filter must be a filter object such as LikelihoodFilter(1.0) or "
+                                 f"make_filter('likelihood'); got {describe(self.sample_filter)}.")
 
     def __getattr__(self, attribute):
         # name, min_rows, summarise, combine (where the model has it), fit, score, describe: the wrapped model's
-        if attribute in ("model", "filter"):  # not set yet (while copying): avoid endless recursion
+        if attribute in ("model", "sample_filter"):  # not set yet (while copying): avoid endless recursion
             raise AttributeError(attribute)
         return getattr(self.model, attribute)
 
@@ -139,14 +140,15 @@ class FilteredModel:
         filled = None
         drawn = 0
         # one round, most of the time; never more than the cap, so a filter too tight reaches the message below
-        batch = int(min(np.ceil(1.5 * rows * self.filter.candidates_per_row) + 16, MAX_CANDIDATES_PER_ROW * rows))
+        first_guess = np.ceil(1.5 * rows * self.sample_filter.candidates_per_row) + 16
+        batch = int(min(first_guess, MAX_CANDIDATES_PER_ROW * rows))
         while drawn < MAX_CANDIDATES_PER_ROW * rows:
             candidates = self.model.sample(params, batch, rng)
             drawn += batch
             if kept is None:
                 kept = np.empty((candidates.shape[0], rows, *candidates.shape[2:]), dtype=candidates.dtype)
                 filled = np.zeros(candidates.shape[0], dtype=int)
-            accepted = self.filter.accepts(params, candidates, rng)
+            accepted = self.sample_filter.accepts(params, candidates, rng)
             # where each accepted candidate goes: after the rows this seed already has, while there is room
             slot = filled[:, None] + np.cumsum(accepted, axis=1) - 1
             take = accepted & (slot < rows)
@@ -158,6 +160,7 @@ class FilteredModel:
             # draw enough for the seed that is furthest behind, at the acceptance rate it has shown so far
             rate = max(filled.min(), 1) / drawn
             batch = int(min(np.ceil(1.5 * (rows - filled.min()) / rate) + 8, MAX_CANDIDATES_PER_ROW * rows))
-        raise ValueError(f"the {self.filter.name} filter kept fewer than {rows:,} of {drawn:,} candidates for some "
-                         f"runs; a filter must keep at least 1 candidate in {MAX_CANDIDATES_PER_ROW:,}. Loosen it.")
+        raise ValueError(f"the {self.sample_filter.name} filter kept fewer than {rows:,} of {drawn:,} candidates for "
+                         f"some runs; a filter must keep at least 1 candidate in {MAX_CANDIDATES_PER_ROW:,}. "
+                         "Loosen it.")
 

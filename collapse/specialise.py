@@ -1,23 +1,31 @@
 """Specialised versus general Markov models: train on one kind of play, or on all of them, and judge on held-out
-plays of each kind.
+plays of each kind; the experiments the chapter "Specialise, and use tools" runs (the letter-counting quiz is in
+collapse/tools.py).
 
 The domains are the three kinds of play of Shakespeare's First Folio (1623), whose catalogue sorts its 36 plays into
 comedies, histories and tragedies. Each domain keeps its plays from `collapse.text.HELDOUT_PLAYS` for judging, so no
 model ever trains on the text it is judged on. Every model, specialist or general, shares the corpus's one vocabulary,
 so their bits per token are directly comparable.
+
+`heldout_bits` and `tailored_bits` train and judge one kind of model; `comparison` puts the four side by side (the
+table the chapter's charts draw); `SpecialiseSettings` states the live panel's settings once, and `static_grid`
+computes, at build time, every setting the static chart offers.
 """
 
 from __future__ import annotations
 
 import functools
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from collapse._checks import (InputTypeError, check_array, check_choice, check_fraction, check_instance, check_int,
                               describe)
 from collapse.models.ngram import MAX_ORDER, NgramModel, NgramTables
 from collapse.regimes import random_subsets
+from collapse.settings import Settings, setting
 from collapse.text import HELDOUT_PLAYS, Corpus, load_corpus
 
 # The catalogue page of "Mr. William Shakespeares Comedies, Histories, & Tragedies" (London, 1623), in its order.
@@ -37,6 +45,7 @@ OUTSIDE_FIRST_FOLIO = ("edward-iii", "pericles")  # later attributions: only the
 DOMAINS = tuple(FIRST_FOLIO)
 GENERAL = "all plays"  # what the general model trains on: every training play, of every kind
 TOKENS_PER_ROW = 100  # passages of 100 tokens, as in the Markov chapter
+BUDGET_DRAWS = 3  # random draws of training passages per budgeted model; the tables average them
 
 
 def to_passages(stream: np.ndarray, tokens_per_row: int = TOKENS_PER_ROW) -> np.ndarray:
@@ -107,7 +116,7 @@ def check_training(trained_on: str, budget_tokens: int | None, order: int, seeds
 
 
 @functools.lru_cache(maxsize=24)  # a chapter asks for the same general runs for every domain: read, never modify
-def heldout_probabilities(trained_on: str, budget_tokens: int | None = None, order: int = 2, seeds: int = 3,
+def heldout_probabilities(trained_on: str, budget_tokens: int | None = None, order: int = 2, seeds: int = BUDGET_DRAWS,
                           seed: int = 0) -> dict[str, np.ndarray]:
     """Train on `budget_tokens` of `trained_on` text (a domain, or GENERAL), once per seed, and read every domain.
 
@@ -137,7 +146,7 @@ def to_bits(probabilities: np.ndarray) -> np.ndarray:
     return -np.log2(probabilities).mean(axis=-1)
 
 
-def heldout_bits(trained_on: str, budget_tokens: int | None = None, order: int = 2, seeds: int = 3,
+def heldout_bits(trained_on: str, budget_tokens: int | None = None, order: int = 2, seeds: int = BUDGET_DRAWS,
                  seed: int = 0) -> dict[str, np.ndarray]:
     """Bits per token of every held-out passage of each domain, shaped (seeds, passages); see heldout_probabilities."""
     check_training(trained_on, budget_tokens, order, seeds, seed)  # before the cache, which needs hashable values
@@ -148,8 +157,8 @@ def heldout_bits(trained_on: str, budget_tokens: int | None = None, order: int =
 TAILOR_SHARE = 0.25  # weight of the specialist in a tailored model; the exercises try others
 
 
-def tailored_bits(domain: str, budget_tokens: int | None = None, order: int = 2, seeds: int = 3, seed: int = 0,
-                  share: float = TAILOR_SHARE) -> dict[str, np.ndarray]:
+def tailored_bits(domain: str, budget_tokens: int | None = None, order: int = 2, seeds: int = BUDGET_DRAWS,
+                  seed: int = 0, share: float = TAILOR_SHARE) -> dict[str, np.ndarray]:
     """A general model tailored to a domain: its probabilities mixed with the specialist's, `share` of the latter.
 
     This is linear interpolation of language models (Jelinek and Mercer 1980), the n-gram form of taking a general
@@ -176,3 +185,96 @@ def paired_difference(bits: np.ndarray, rival: np.ndarray) -> tuple[float, float
                          f"{bits.shape} and {rival.shape}.")
     saved = rival.mean(axis=0) - bits.mean(axis=0)
     return float(saved.mean()), float(saved.std(ddof=1) / np.sqrt(saved.size))
+
+
+# --- the chapter's comparison: four models side by side ---------------------------------------------------------
+CONTENDERS = ("specialist", "general, same budget", "general, all data", "general, tailored")
+
+
+def comparison(domain: str, budget_tokens: int | None, order: int = 2, seeds: int = BUDGET_DRAWS,
+               seed: int = 0) -> pd.DataFrame:
+    """Held-out bits per token on every domain for the CONTENDERS: the specialist, the general model with the same
+    budget (all the specialist's text when `budget_tokens` is None), the general model with all the data, and that
+    model tailored to the domain (mixed with the specialist).
+
+    Columns model, judged on, bits, error, low, high: `bits` averages over seeds; `error` is one standard error
+    across held-out passages (the seed-averaged bits); low and high are bits minus and plus the error.
+    """
+    check_choice("domain", domain, DOMAINS)
+    budget = budget_tokens if budget_tokens is not None else domain_split().max_budget(domain)
+    runs = {"specialist": heldout_bits(domain, budget_tokens, order, seeds, seed),
+            "general, same budget": heldout_bits(GENERAL, budget, order, seeds, seed),
+            "general, all data": heldout_bits(GENERAL, None, order),
+            "general, tailored": tailored_bits(domain, budget_tokens, order, seeds, seed)}
+    rows = []
+    for model, by_domain in runs.items():
+        for judged, bits in by_domain.items():
+            per_passage = bits.mean(axis=0)
+            rows.append({"model": model, "judged on": judged, "bits": per_passage.mean(),
+                         "error": per_passage.std(ddof=1) / np.sqrt(per_passage.size)})
+    table = pd.DataFrame(rows)
+    table["low"], table["high"] = table.bits - table.error, table.bits + table.error
+    return table
+
+
+def advantage(table: pd.DataFrame, domain: str, rival: str = "general, same budget") -> float:
+    """How many bits per token the specialist saves over `rival` on its own domain (negative: it loses), read from a
+    `comparison` table."""
+    check_choice("rival", rival, CONTENDERS)
+    own = table[table["judged on"] == domain].set_index("model")["bits"]
+    return float(own[rival] - own["specialist"])
+
+
+# --- the live panel -----------------------------------------------------------------------------------------------
+BUDGETS = (10_000, 25_000, 50_000, 100_000, 150_000, 200_000, 250_000)  # training tokens; every domain has 285k+
+MAX_WORK = 1_500_000  # draws x budget x order of the budgeted fits a panel redraw may take (about a second)
+
+
+@dataclass(frozen=True)
+class SpecialiseSettings(Settings):
+    """The live panel's settings; constructing one checks them, and refuses a run too large to answer at once."""
+
+    domain: str = setting("histories", "specialist's domain", choices={domain: domain for domain in DOMAINS})
+    budget_tokens: int = setting(100_000, "training tokens", steps=BUDGETS)  # of the specialist, and of its rival
+    order: int = setting(2, "order (context + 1)", low=1, high=MAX_ORDER)
+    seed: int = setting(0, "random seed", control="box")  # of the draws of training passages
+
+    def check_budget(self) -> None:
+        work = BUDGET_DRAWS * self.budget_tokens * self.order
+        if work > MAX_WORK:
+            raise ValueError(f"That run is too large for the panel ({work:,} units of work: draws x tokens x order; "
+                             f"it allows {MAX_WORK:,}). Lower the budget or the order.")
+
+
+@dataclass(frozen=True)
+class LiveTables:
+    """What the live chart draws for one setting, and the number its title states."""
+
+    comparison: pd.DataFrame  # the four models judged on every domain (`comparison`)
+    advantage: float  # bits per token the specialist saves over the general model with its budget, on its domain
+
+
+def live_tables(settings: SpecialiseSettings) -> LiveTables:
+    table = comparison(settings.domain, settings.budget_tokens, settings.order, BUDGET_DRAWS, settings.seed)
+    return LiveTables(table, advantage(table, settings.domain))
+
+
+# --- the static chart: every (domain, budget) it offers, computed when the book is built -------------------------
+@dataclass(frozen=True)
+class StaticGrid:
+    """What the static chart offers; the browser filters the grid, so every combination is computed."""
+
+    budgets: tuple[int, ...] = (50_000, 100_000, 150_000, 200_000, 250_000)  # training tokens on its slider
+    order: int = 2
+    seeds: int = BUDGET_DRAWS  # draws of training passages per budgeted model
+    seed: int = 0
+
+
+STATIC = StaticGrid()
+
+
+def static_grid(grid: StaticGrid = STATIC) -> pd.DataFrame:
+    """`comparison` for every domain and budget of the grid, with columns domain and budget added."""
+    frames = [comparison(domain, budget, grid.order, grid.seeds, grid.seed).assign(domain=domain, budget=budget)
+              for domain in DOMAINS for budget in grid.budgets]
+    return pd.concat(frames, ignore_index=True)

@@ -4,7 +4,8 @@ The n-gram model reads and writes letters here: it trains on lines such as "temp
 then how many letters it has) and is asked to finish "yonder=" for words it never saw. It answers greedily, taking
 the most probable next character under its smoothed distribution until it ends the line. A context of at most three
 characters cannot see how long a word is, so it guesses from the word's last letters. The tool, `count_letters`,
-is exact by construction.
+is exact by construction. `counting_quiz` scores the model, a baseline and the tool on held-out words;
+`counting_table` gathers the quiz for several orders, the table the chapter's chart draws.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import string
 
 import numpy as np
+import pandas as pd
 
 from collapse._checks import InputTypeError, check_fraction, check_instance, check_int, describe
 from collapse.models.ngram import MAX_ORDER, NgramModel, NgramTables
@@ -23,6 +25,7 @@ EQUALS = "="  # separates the word from its count
 CHARACTERS = tuple(SPECIAL_TOKENS) + tuple(string.ascii_lowercase) + tuple(string.digits) + (EQUALS,)
 CHARACTER_ID = {character: i for i, character in enumerate(CHARACTERS)}
 MAX_ANSWER_CHARACTERS = 3  # the longest word has two digits of letters, then the line ends
+TEST_SHARE = 0.2  # the share of the words held back from training, to be asked about
 
 
 def count_letters(word: str) -> int:
@@ -106,7 +109,7 @@ def answer(model: NgramModel, tables: NgramTables, words) -> list[int | None]:
 
 
 @functools.lru_cache(maxsize=16)
-def counting_quiz(order: int = 3, test_share: float = 0.2, seed: int = 0) -> dict[str, float]:
+def counting_quiz(order: int = 3, test_share: float = TEST_SHARE, seed: int = 0) -> dict[str, float]:
     """Share of held-out words whose letters are counted right: by the model, by always giving the commonest length
     of the training words, and by the tool; and the share of the model's answers that are numbers at all."""
     check_int("order", order, 1, MAX_ORDER)
@@ -120,3 +123,17 @@ def counting_quiz(order: int = 3, test_share: float = 0.2, seed: int = 0) -> dic
             "tool": float(np.mean([count_letters(word) == t for word, t in zip(test, truth)])),
             "answers that parse": float(np.mean([a is not None for a in answers])),
             "test words": len(test)}
+
+
+ANSWERERS = ("model", "commonest length", "tool")  # who answers the quiz, as counting_quiz names them
+COUNTING_ORDERS = (2, 3, 4)  # the orders of the character model the chapter compares
+
+
+def counting_table(orders: tuple[int, ...] = COUNTING_ORDERS, seed: int = 0) -> pd.DataFrame:
+    """The share of held-out words each answerer counts right, per order of the model: columns order, answerer,
+    correct."""
+    rows = []
+    for order in orders:
+        quiz = counting_quiz(order, seed=seed)
+        rows += [{"order": order, "answerer": name, "correct": quiz[name]} for name in ANSWERERS]
+    return pd.DataFrame(rows)

@@ -1,4 +1,5 @@
-"""Fresh data and filtering: the closed forms over many seeds, the fixed-real-mix regime's exact rows, the filters."""
+"""Fresh data and filtering: the closed forms over many seeds, the fixed-real-mix regime's exact rows, the filters,
+and the chapter's experiment module (collapse/fresh.py): its settings, its tables and its static grids."""
 
 import math
 
@@ -6,7 +7,9 @@ import numpy as np
 import pytest
 
 from collapse import FixedRealMix, FreshMix, GaussianModel, GaussianSource, make_regime, simulate, theory
+from collapse import fresh
 from collapse.filtering import FilteredModel, LikelihoodFilter, VerifierFilter, make_filter
+from collapse.fresh import FreshSettings
 from collapse.models.gaussian import GaussianParams
 from tests.tagging import TaggingModel, TaggingSource, tag_counts
 from tests.test_engine_regimes import SAMPLES, SEEDS
@@ -14,8 +17,8 @@ from tests.test_engine_regimes import SAMPLES, SEEDS
 N = 10  # rows per generation in the Gaussian checks
 
 
-def gaussian_run(regime, generations, seeds, seed=0, filter=None):
-    model = GaussianModel() if filter is None else FilteredModel(GaussianModel(), filter)
+def gaussian_run(regime, generations, seeds, seed=0, sample_filter=None):
+    model = GaussianModel() if sample_filter is None else FilteredModel(GaussianModel(), sample_filter)
     return simulate(model, GaussianSource(), regime, generations=generations, samples_per_generation=N, seeds=seeds,
                     seed=seed, heldout_rows=1)
 
@@ -165,7 +168,8 @@ def test_filter_keeps_exactly_the_rows_asked_for_and_only_rows_that_pass():
 
 def test_likelihood_filter_speeds_collapse_exactly_as_the_truncated_normal_predicts():
     generations, seeds, threshold = 5, 40_000, 1.0
-    history = gaussian_run(make_regime("replace"), generations, seeds, seed=2, filter=LikelihoodFilter(threshold))
+    history = gaussian_run(make_regime("replace"), generations, seeds, seed=2,
+                           sample_filter=LikelihoodFilter(threshold))
     expected = theory.expected_variance_likelihood_filter(np.arange(1, generations + 1), N, threshold)
     for t in range(1, generations + 1):
         assert_mean_matches(history.metric("std")[t - 1] ** 2, expected[t - 1], f"E[s^2] at t = {t}")
@@ -193,7 +197,7 @@ def test_verifier_with_a_wide_enough_envelope_keeps_rows_distributed_as_its_beli
 
 def test_a_perfect_verifier_holds_the_model_near_the_truth_where_no_filter_collapses():
     generations, seeds = 100, 1_000
-    verified = gaussian_run(make_regime("replace"), generations, seeds, seed=6, filter=VerifierFilter(0.0, 1.0))
+    verified = gaussian_run(make_regime("replace"), generations, seeds, seed=6, sample_filter=VerifierFilter(0.0, 1.0))
     unfiltered = gaussian_run(make_regime("replace"), generations, seeds, seed=6)
     assert np.median(unfiltered.metric("std")[-1]) < 0.01
     assert np.median(verified.metric("std")[-1]) > 0.7
@@ -204,12 +208,12 @@ def test_a_perfect_verifier_holds_the_model_near_the_truth_where_no_filter_colla
 def test_the_model_inherits_a_biased_verifiers_belief(belief_mean):
     # The filtered chain is symmetric about the belief's mean, so that is where the model's mean settles: the
     # time-averaged mean of each run (generations 51-150) averages to it across runs.
-    history = gaussian_run(make_regime("replace"), 150, 1_000, seed=7, filter=VerifierFilter(belief_mean, 1.0))
+    history = gaussian_run(make_regime("replace"), 150, 1_000, seed=7, sample_filter=VerifierFilter(belief_mean, 1.0))
     assert_mean_matches(history.metric("mean")[50:].mean(axis=0), belief_mean, "long-run mean")
 
 
 @pytest.mark.parametrize("make_filter_run", [
-    lambda: gaussian_run(make_regime("replace"), 6, 50, seed=9, filter=VerifierFilter(0.3, 1.0)),
+    lambda: gaussian_run(make_regime("replace"), 6, 50, seed=9, sample_filter=VerifierFilter(0.3, 1.0)),
     lambda: gaussian_run(make_regime("fixed-real-mix", synthetic_per_real=3.0), 6, 50, seed=9),
 ])
 def test_runs_are_reproducible(make_filter_run):
@@ -228,9 +232,95 @@ def test_runs_are_reproducible(make_filter_run):
     (lambda: FixedRealMix(500.0), "synthetic_per_real must be a number above 0 and at most 100"),
     (lambda: make_regime("fixed-real-mix"), "needs synthetic_per_real"),
     (lambda: gaussian_run(FixedRealMix(0.01), 3, 2), "must come to at least one synthetic row"),
-    (lambda: gaussian_run(make_regime("replace"), 3, 2, filter=VerifierFilter(60.0, 0.1, envelope=1.0)),
+    (lambda: gaussian_run(make_regime("replace"), 3, 2, sample_filter=VerifierFilter(60.0, 0.1, envelope=1.0)),
      "filter kept fewer than 10"),
 ])
 def test_bad_input_raises_a_clear_error(bad, message):
     with pytest.raises(ValueError, match=message):
         bad()
+
+
+# --- the chapter's experiment module: settings, tables, static grids ----------------------------------------------
+@pytest.mark.parametrize("values, message", [
+    (dict(filter_name="best"), "filter_name must be one of 'none', 'likelihood', 'verifier'"),
+    (dict(threshold=0.3), "threshold must be one of 0.5, 0.75"),
+    (dict(bias=0.1), "bias must be one of -2, -1.75"),
+    (dict(real_share=1.5), "real_share must be a number from 0 to 1"),
+    (dict(generations=4), "generations must be a whole number from 5 to 200"),
+    (dict(seeds=30), "seeds must be one of 20, 50"),
+    (dict(seed=-1), "seed must be a whole number of at least 0"),
+    # 0.5 standard deviations keep 38% of the candidates: 2.6 drawn per kept row, 2.6 million in all
+    (dict(filter_name="likelihood", threshold=0.5, seeds=500, generations=200), "the panel allows 1,500,000"),
+])
+def test_settings_refuse_what_the_panel_does_not_offer(values, message):
+    with pytest.raises(ValueError, match=message):
+        FreshSettings(**values)
+
+
+def test_the_budget_counts_the_candidates_each_filter_draws():
+    # the same seeds and generations: within the budget without a filter, beyond it for the verifier (4 per row)
+    FreshSettings(filter_name="none", seeds=500, generations=200)
+    with pytest.raises(ValueError, match="about 4,000,000 candidate samples"):
+        FreshSettings(filter_name="verifier", seeds=500, generations=200)
+
+
+def test_the_live_run_is_the_experiment_with_the_panels_settings():
+    settings = FreshSettings(filter_name="verifier", bias=-0.5, real_share=0.2, generations=6, seeds=20, seed=3)
+    live = fresh.run(settings)
+    direct = fresh.filtered_run("verifier", bias=-0.5, real_share=0.2, generations=6, seeds=20, seed=3)
+    np.testing.assert_array_equal(live.metric("mean"), direct.metric("mean"))
+
+
+def test_fans_follow_mean_and_spread_with_the_spread_floored_for_a_log_scale():
+    history = fresh.filtered_run("likelihood", threshold=1.0, generations=40, seeds=50, seed=1)
+    assert history.metric("std")[-1].max() < fresh.SPREAD_FLOOR  # so the floor below has something to lift
+    fans = fresh.mean_and_spread_fans(history)
+    assert list(fans.columns) == ["generation", "measure", "low", "median", "high"]
+    assert len(fans) == 2 * 40 and set(fans.measure) == set(fresh.MEASURES)
+    spread, mean = fans[fans.measure == "std"], fans[fans.measure == "mean"]
+    assert (spread[["low", "median", "high"]] >= fresh.SPREAD_FLOOR).all().all()
+    assert (spread.iloc[-1][["low", "median", "high"]] == fresh.SPREAD_FLOOR).all()
+    np.testing.assert_array_equal(mean["median"], np.median(history.metric("mean"), axis=1))  # means: not floored
+    assert (mean["low"] < 0).any()
+
+
+def test_closed_form_spread_is_given_only_where_one_is_known():
+    assert len(fresh.spread_theory("none", 1.0, 0.3, 12)) == 12
+    likelihood = fresh.spread_theory("likelihood", 1.0, 0.0, 40)
+    assert 0 < len(likelihood) < 40 and likelihood.value.min() >= fresh.SPREAD_FLOOR  # it stops at the floor
+    assert fresh.spread_theory("likelihood", 1.0, 0.2, 12).empty
+    assert fresh.spread_theory("verifier", 1.0, 0.0, 12).empty
+    with pytest.raises(ValueError, match="filter_name must be one of"):
+        fresh.spread_theory("best", 1.0, 0.0, 5)
+
+
+def test_live_tables_state_the_verifiers_belief_and_the_final_spread():
+    settings = FreshSettings(filter_name="verifier", bias=0.75, generations=8, seeds=20)
+    tables = fresh.live_tables(settings)
+    assert tables.belief["belief"].tolist() == [0.75]
+    assert tables.theory.empty
+    assert tables.final_median_spread == np.median(fresh.run(settings).metric("std")[-1])
+    assert fresh.live_tables(settings.replace(filter_name="none")).belief.empty
+
+
+def test_static_grids_hold_every_setting_their_controls_offer():
+    filters = fresh.filter_grid(fresh.FilterGrid(biases=(0.0, 0.5), generations=3, seeds=10))
+    per_setting = filters.fans.groupby(["filter", "bias"]).size()
+    assert per_setting.to_dict() == {("likelihood", 0.0): 6, ("none", 0.0): 6, ("verifier", 0.0): 6,
+                                     ("verifier", 0.5): 6}  # 3 generations x (mean, spread)
+    assert filters.belief["belief"].tolist() == [0.0, 0.5]
+    shares = fresh.share_grid(fresh.ShareGrid(share_percents=(0, 20), generations=4, gaussian_seeds=10,
+                                              regression_seeds=10))
+    assert shares.groupby(["model", "share", "series"]).size().to_dict() == {
+        (model, share, series): 4 for model, series in [("gaussian", "simulated"), ("gaussian", "closed form"),
+                                                        ("regression", "simulated")] for share in (0, 20)}
+    lambdas = fresh.lambda_grid(fresh.LambdaGrid(lambdas=(1, 3), generations=4, seeds=10))
+    assert lambdas.groupby(["lam", "measure", "series"]).size().to_dict() == {
+        (lam, measure, series): 4 for lam in (1, 3) for measure in ("mean_drift", "variance")
+        for series in ("closed form", "simulated")}
+
+
+def test_the_lambda_charts_reference_is_replace_relative_to_generation_one():
+    reference = fresh.replace_variance(5)
+    assert reference["generation"].tolist() == [1, 2, 3, 4, 5]
+    np.testing.assert_allclose(reference["value"], ((N - 1) / N) ** np.arange(5))

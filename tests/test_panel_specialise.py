@@ -1,11 +1,13 @@
-"""The specialise chapter's panel and charts, driven without a browser."""
+"""The specialise chapter's panel and charts, driven without a browser, and the engine's settings and comparison
+table behind them (collapse/specialise.py)."""
 
 import contextlib
 import io
 
 import pytest
 
-from collapse import specialise
+from collapse import specialise, tools
+from collapse.specialise import CONTENDERS, SpecialiseSettings, StaticGrid
 from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
                                 assert_refuses_unknown_name, assert_settings_show_message)
 from widgets import specialise as chapter
@@ -20,7 +22,7 @@ def panel():
 def test_panel_draws_four_models_on_three_domains(panel):
     assert panel.message.value == ""
     rows = panel.spec["datasets"]["comparison"]
-    assert {row["model"] for row in rows} == set(chapter.MODELS)
+    assert {row["model"] for row in rows} == set(CONTENDERS)
     assert {row["judged on"] for row in rows} == set(specialise.DOMAINS)
     assert panel.spec["description"]
 
@@ -37,9 +39,50 @@ def test_too_large_runs_show_a_message(panel):
         assert_settings_show_message(panel, {"order": 4, "budget_tokens": 250_000}, "too large for the panel")
 
 
-def test_a_budget_beyond_the_domain_is_refused():
-    with pytest.raises(ValueError, match="the histories training plays hold"):
+def test_a_budget_the_panel_does_not_offer_is_refused_by_its_settings():
+    with pytest.raises(ValueError, match="budget_tokens must be one of 10,000, 25,000"):
         chapter.chart(domain="histories", budget_tokens=400_000, order=1)
+
+
+# --- the engine behind the panel (collapse.specialise): its settings and the comparison table -------------------
+@pytest.mark.parametrize("values, message", [
+    (dict(domain="romances"), "domain must be one of 'comedies', 'histories', 'tragedies'"),
+    (dict(budget_tokens=30_000), "budget_tokens must be one of 10,000, 25,000"),
+    (dict(order=5), "order must be a whole number from 1 to 4"),
+    (dict(seed=-1), "seed must be a whole number of at least 0"),
+    (dict(order=4, budget_tokens=250_000), r"too large for the panel \(3,000,000 units of work"),
+])
+def test_settings_refuse_what_the_panel_does_not_offer(values, message):
+    with pytest.raises(ValueError, match=message):
+        SpecialiseSettings(**values)
+
+
+def test_a_budget_beyond_the_domain_is_refused_by_the_engine():
+    with pytest.raises(ValueError, match="the histories training plays hold"):
+        specialise.comparison("histories", 400_000, order=1)
+
+
+def test_comparison_judges_every_contender_on_every_domain():
+    table = specialise.comparison("comedies", 10_000, order=1, seeds=2, seed=1)
+    assert list(table.columns) == ["model", "judged on", "bits", "error", "low", "high"]
+    assert sorted(zip(table.model, table["judged on"])) == sorted(
+        (model, judged) for model in CONTENDERS for judged in specialise.DOMAINS)
+    assert (table.error > 0).all() and (table.low < table.bits).all() and (table.bits < table.high).all()
+    # the general model with all the data does not depend on the specialist's domain, budget or draw
+    everything = table[table.model == "general, all data"].set_index("judged on").bits
+    other = specialise.comparison("tragedies", 25_000, order=1, seeds=2, seed=4)
+    assert everything.equals(other[other.model == "general, all data"].set_index("judged on").bits)
+
+
+def test_the_advantage_is_read_from_the_specialists_own_domain():
+    settings = SpecialiseSettings(domain="tragedies", budget_tokens=10_000, order=1, seed=2)
+    tables = specialise.live_tables(settings)
+    own = tables.comparison[tables.comparison["judged on"] == "tragedies"].set_index("model").bits
+    assert tables.advantage == own["general, same budget"] - own["specialist"]
+    assert specialise.advantage(tables.comparison, "tragedies", "general, all data") == (
+        own["general, all data"] - own["specialist"])
+    with pytest.raises(ValueError, match="rival must be one of"):
+        specialise.advantage(tables.comparison, "tragedies", "general")
 
 
 def test_bad_seed_shows_a_message(panel):
@@ -48,19 +91,19 @@ def test_bad_seed_shows_a_message(panel):
 
 
 def test_static_chart_binds_domain_and_budget():
-    grid = chapter.static_grid(budgets=(10_000, 20_000))
+    grid = chapter.static_grid(StaticGrid(budgets=(10_000, 20_000)))
     spec = chapter.static_chart(grid).to_dict()
     assert {p["name"] for p in spec["params"]} == {"domain", "budget"}
     assert spec["description"]
     assert set(grid.domain) == set(specialise.DOMAINS)
     assert set(grid.budget) == {10_000, 20_000}
-    assert len(grid) == 3 * 2 * len(chapter.MODELS) * 3  # domains x budgets x models x judged domains
+    assert len(grid) == 3 * 2 * len(CONTENDERS) * 3  # domains x budgets x models x judged domains
 
 
 def test_counting_chart_has_every_answerer():
-    table = chapter.counting_table(orders=(2,))
-    assert set(table.answerer) == set(chapter.ANSWERERS)
-    assert chapter.counting_chart(table).to_dict()["description"]
+    table = tools.counting_table(orders=(2, 3))
+    assert set(table.answerer) == set(tools.ANSWERERS)
+    assert "of order 2 and 3," in chapter.counting_chart(table).to_dict()["description"]
 
 
 def test_unknown_domain_names_are_refused_by_name():
