@@ -94,14 +94,16 @@ def panel() -> dict:
     with contextlib.redirect_stdout(io.StringIO()):
         figures["gate_panel_redraw_default_s"] = redraw_seconds(gate.panel(), [8, 7] * 5)
 
+    from collapse.measuring import live_models
     from widgets import measuring
 
     with contextlib.redirect_stdout(io.StringIO()):
         view = measuring.panel()
-        for model in measuring.LIVE_MODELS:
+        for model in (entry.name for entry in live_models()):
             view.controls["model"].value = model
             figures[f"measuring_panel_redraw_default_s[{model}]"] = redraw_seconds(view, range(206, 199, -1))
 
+    from collapse.feedback import StaticGrid as FeedbackGrid
     from widgets import feedback
 
     with contextlib.redirect_stdout(io.StringIO()):
@@ -112,19 +114,20 @@ def panel() -> dict:
         view.controls["model"].value = "markov"
         figures["feedback_panel_redraw_default_s[markov, 10 generations]"] = redraw_seconds(
             view, range(first + 10, first + 13))
-    figures["feedback_static_grid_s"] = median_seconds(lambda: feedback.static_grid(seed=1), 1)
+    figures["feedback_static_grid_s"] = median_seconds(lambda: feedback.static_grid(FeedbackGrid(seed=1)), 1)
 
     from widgets import specialise
 
     with contextlib.redirect_stdout(io.StringIO()):
         figures["specialise_panel_redraw_default_s"] = redraw_seconds(specialise.panel(), range(106, 99, -1))
 
+    from collapse.fresh import FILTER_LABELS
     from widgets import fresh
 
     with contextlib.redirect_stdout(io.StringIO()):
         view = fresh.panel()
-        for filter_name in fresh.FILTER_LABELS:
-            view.controls["filter"].value = filter_name
+        for filter_name in FILTER_LABELS:
+            view.controls["filter_name"].value = filter_name
             figures[f"fresh_panel_redraw_default_s[{filter_name}]"] = redraw_seconds(view, [8, 7] * 5)
     return figures
 

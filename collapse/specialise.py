@@ -24,6 +24,7 @@ import pandas as pd
 from collapse._checks import (InputTypeError, check_array, check_choice, check_fraction, check_instance, check_int,
                               describe)
 from collapse.models.ngram import MAX_ORDER, NgramModel, NgramTables
+from collapse.models.registry import TOKENS_PER_ROW  # the book's passage length, stated once
 from collapse.regimes import random_subsets
 from collapse.settings import Settings, setting
 from collapse.text import HELDOUT_PLAYS, Corpus, load_corpus
@@ -44,7 +45,6 @@ FIRST_FOLIO = {
 OUTSIDE_FIRST_FOLIO = ("edward-iii", "pericles")  # later attributions: only the general model trains on them
 DOMAINS = tuple(FIRST_FOLIO)
 GENERAL = "all plays"  # what the general model trains on: every training play, of every kind
-TOKENS_PER_ROW = 100  # passages of 100 tokens, as in the Markov chapter
 BUDGET_DRAWS = 3  # random draws of training passages per budgeted model; the tables average them
 
 
