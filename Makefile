@@ -59,6 +59,7 @@ benchmark: $(VENV)/.installed-test corpus
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/peers.py
 	$(BIN)/python benchmarks/vae.py
+	$(BIN)/python benchmarks/transformer.py
 
 vendor-verify: $(VENV)/.installed-book
 	$(BIN)/python scripts/vendor_assets.py verify
