@@ -28,7 +28,7 @@ from torch.nn import functional as F
 
 from collapse._checks import check_array, check_choice, check_instance, check_int, check_positive, check_real
 from collapse.models.base import Model
-from collapse.models.vae import DEVICES, torch_seed, torch_threads
+from collapse.models.torch_tools import DEVICES, torch_device, torch_seed, torch_threads
 
 START = 0  # the id every passage is read and written after: the newline (collapse.chars.NEWLINE)
 ROWS_PER_BATCH = 4_096  # passages scored or written at once (activations: about 100 MB at the default size)
@@ -70,11 +70,7 @@ class GPTConfig:
         check_choice("device", self.device, DEVICES)
 
     def torch_device(self) -> torch.device:
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device='cuda' needs an NVIDIA GPU and a CUDA build of torch; use 'cpu' or 'auto'.")
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.device)
+        return torch_device(self.device)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -21,7 +21,6 @@ Shapes: data rows are (seeds, rows, features); codes are (seeds, rows, latent_si
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
@@ -32,9 +31,9 @@ from torch import nn
 
 from collapse._checks import check_choice, check_int, check_positive
 from collapse.models.base import Model
+from collapse.models.torch_tools import DEVICES, torch_device, torch_seed, torch_threads
 
 DECODERS = ("bernoulli", "gaussian")
-DEVICES = ("cpu", "cuda", "auto")
 SCORE_DRAWS = 8  # codes drawn per held-out row when estimating its ELBO (a fixed torch seed: the score is repeatable)
 ACTIVE_KL_NATS = 0.01  # a latent dimension is "active" if the encoder moves it: average KL above this many nats
 
@@ -61,27 +60,10 @@ class VAEConfig:
         check_choice("device", self.device, DEVICES)
 
     def torch_device(self) -> torch.device:
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device='cuda' needs an NVIDIA GPU and a CUDA build of torch; use 'cpu' or 'auto'.")
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.device)
+        return torch_device(self.device)
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-@contextlib.contextmanager
-def torch_threads(count: int):
-    """Run the block with `count` intra-op CPU threads, then restore the previous count.
-
-    A fixed count keeps CPU results repeatable (reductions split across threads can sum in a different order)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 class SeedwiseLinear(nn.Module):
@@ -165,17 +147,6 @@ class VAEParams:
     @property
     def seeds(self) -> int:
         return self.loss_curve.shape[1]
-
-
-def torch_seed(rng: np.random.Generator | None) -> int:
-    """The seed of a fit's torch generator (initial weights, shuffles, the codes of the reparameterisation trick).
-
-    Drawn from the loop's fitting generator, so a run is repeatable and each seed and generation trains a different
-    network. (It was once a hash of the training rows' bytes: on another processor those rows differ in the last
-    bits, the hash then differs completely, and the rest of the run with it. Drawn from `rng`, a last-bit difference
-    stays a last-bit difference.) A fit called without `rng` uses seed 0.
-    """
-    return 0 if rng is None else int(rng.integers(2**63))
 
 
 @dataclass(frozen=True)
