@@ -20,6 +20,8 @@ seed-to-seed spread). So the promise has two levels:
 from __future__ import annotations
 
 import platform
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -93,3 +95,12 @@ def rerun_disagreements(stored: dict[str, list], rerun: dict[str, np.ndarray],
                                  f" re-run {after[generation].mean():.6g}, allowed difference "
                                  f"{allowed[generation]:.3g}")
     return disagreements
+
+
+def precompute_command(precompute, results: Path, command: str) -> None:
+    """What `python -m collapse.<chapter> precompute` does: make the stored runs, then say where they went."""
+    if sys.argv[1:] != ["precompute"]:
+        raise SystemExit(f"usage: {command}")
+    start = time.perf_counter()
+    precompute()
+    print(f"wrote {results} ({results.stat().st_size / 1e3:.0f} kB) in {time.perf_counter() - start:.0f} s")

@@ -46,7 +46,7 @@ from collapse.history import History
 from collapse.models.transformer import GPTConfig, GPTModel
 from collapse.regimes import REGIME_LABELS
 from collapse.settings import Settings, setting
-from collapse.stored import processor_fingerprint
+from collapse.stored import precompute_command, processor_fingerprint
 
 RESULTS = Path(__file__).resolve().parents[1] / "data" / "transformer_results.json"
 PRECOMPUTE_COMMAND = "python -m collapse.transformer precompute"
@@ -361,8 +361,4 @@ def run(settings: TransformerPanelSettings, progress: Callable[[int], None] | No
     return experiment(settings.engine_settings(), settings.regime, settings.seed, step_progress=progress)
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["precompute"]:
-        raise SystemExit(f"usage: {PRECOMPUTE_COMMAND}")
-    begun = time.perf_counter()
-    precompute()
-    print(f"wrote {RESULTS} ({RESULTS.stat().st_size / 1e3:.0f} kB) in {time.perf_counter() - begun:.0f} s")
+    precompute_command(precompute, RESULTS, PRECOMPUTE_COMMAND)

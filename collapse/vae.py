@@ -32,7 +32,7 @@ from collapse.images import (COVERED_SHARE, GREY_LEVELS, HELDOUT_SHARE, SPLIT_SE
                              RingMeasures, RingSource, load_digits)
 from collapse.models.vae import VAEConfig, VAEModel
 from collapse.settings import Settings, cap_setting, real_share_setting, regime_setting, setting
-from collapse.stored import processor_fingerprint
+from collapse.stored import precompute_command, processor_fingerprint
 
 RESULTS = Path(__file__).resolve().parents[1] / "data" / "vae_results.json"
 PRECOMPUTE_COMMAND = "python -m collapse.vae precompute"
@@ -328,8 +328,4 @@ def stored_live_tables(dataset_name: str = "digits", regime: str = "replace") ->
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["precompute"]:
-        raise SystemExit(f"usage: {PRECOMPUTE_COMMAND}")
-    start = time.perf_counter()
-    precompute()
-    print(f"wrote {RESULTS} ({RESULTS.stat().st_size / 1e3:.0f} kB) in {time.perf_counter() - start:.0f} s")
+    precompute_command(precompute, RESULTS, PRECOMPUTE_COMMAND)

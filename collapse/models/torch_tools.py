@@ -8,7 +8,15 @@ import contextlib
 import numpy as np
 import torch
 
+from collapse._checks import check_choice, check_int
+
 DEVICES = ("cpu", "cuda", "auto")  # a model config's device: the CPU, an NVIDIA GPU, or the GPU when there is one
+
+
+def check_placement(threads: int, device: str) -> None:
+    """A torch config's CPU threads (1 to 256) and device (one of DEVICES), checked."""
+    check_int("threads", threads, 1, 256)
+    check_choice("device", device, DEVICES)
 
 
 def torch_device(name: str) -> torch.device:

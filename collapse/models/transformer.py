@@ -26,9 +26,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from collapse._checks import check_array, check_choice, check_instance, check_int, check_positive, check_real
+from collapse._checks import check_array, check_instance, check_int, check_positive, check_real
 from collapse.models.base import Model
-from collapse.models.torch_tools import DEVICES, torch_device, torch_seed, torch_threads
+from collapse.models.torch_tools import check_placement, torch_device, torch_seed, torch_threads
 
 START = 0  # the id every passage is read and written after: the newline (collapse.chars.NEWLINE)
 ROWS_PER_BATCH = 4_096  # passages written at once (the order of the uniform draws depends on it: keep it fixed)
@@ -69,8 +69,7 @@ class GPTConfig:
         check_int("batch_size", self.batch_size, 1, 1_000_000)
         check_real("epochs", self.epochs, 0.0, 10_000.0, low_inclusive=False)
         check_positive("temperature", self.temperature)
-        check_int("threads", self.threads, 1, 256)
-        check_choice("device", self.device, DEVICES)
+        check_placement(self.threads, self.device)
 
     def torch_device(self) -> torch.device:
         return torch_device(self.device)

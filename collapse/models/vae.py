@@ -31,7 +31,7 @@ from torch import nn
 
 from collapse._checks import check_choice, check_int, check_positive
 from collapse.models.base import Model
-from collapse.models.torch_tools import DEVICES, torch_device, torch_seed, torch_threads
+from collapse.models.torch_tools import check_placement, torch_device, torch_seed, torch_threads
 
 DECODERS = ("bernoulli", "gaussian")
 SCORE_DRAWS = 8  # codes drawn per held-out row when estimating its ELBO (a fixed torch seed: the score is repeatable)
@@ -56,8 +56,7 @@ class VAEConfig:
         check_int("batch_size", self.batch_size, 0, 1_000_000, why="0 means the whole training set")
         check_positive("learning_rate", self.learning_rate)
         check_choice("decoder", self.decoder, DECODERS)
-        check_int("threads", self.threads, 1, 256)
-        check_choice("device", self.device, DEVICES)
+        check_placement(self.threads, self.device)
 
     def torch_device(self) -> torch.device:
         return torch_device(self.device)
