@@ -28,8 +28,8 @@ _SETTLED = f"""() => {{
 }}"""
 
 
-def open_page(visit, base_url, page_path, timeout_ms=30_000):
-    """Load a page, wait until its outputs have rendered, and save a full-page screenshot."""
+def open_page(visit, base_url, page_path, timeout_ms=30_000, screenshot=True):
+    """Load a page, wait until its outputs have rendered, and (unless told not to) save a full-page screenshot."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # CI without playwright skips in conftest
 
     page = visit.page
@@ -39,6 +39,8 @@ def open_page(visit, base_url, page_path, timeout_ms=30_000):
     except PlaywrightTimeoutError:
         pass  # the assertions in the tests say what did not render
     page.wait_for_load_state("networkidle")
+    if not screenshot:
+        return page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = page_path.replace("/", "__").removesuffix(".html") + (f"-{visit.view}" if visit.view else "")
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
