@@ -27,7 +27,11 @@
   const isNumberOrUnset = (width) => width === undefined || typeof width === "number" || width === "container";
 
   // The panels whose width the fitting sets, and how many sit side by side.
+  const nested = (panels) => panels.some((panel) => panel.hconcat || panel.vconcat || panel.concat || panel.facet || panel.repeat);
   const layout = (spec) => {
+    // concatenations of concatenations are laid out as their author made them, and scaled down if they must be
+    const inner = spec.hconcat || spec.vconcat || spec.concat;
+    if (Array.isArray(inner) && nested(inner)) return {panels: [], across: 0, kind: "other"};
     if (Array.isArray(spec.hconcat)) return {panels: spec.hconcat, across: spec.hconcat.length, kind: "hconcat"};
     if (Array.isArray(spec.vconcat)) return {panels: spec.vconcat, across: 1, kind: "vconcat"};
     if (Array.isArray(spec.concat)) {
@@ -103,12 +107,19 @@
     return {...spec, params};
   };
 
-  // The signals holding the widths of a chart's resizable panels: Vega-Lite names them "width" for a single view
-  // and "concat_<i>_width" for the panels of a concatenation.
-  const widthSignals = (spec) => {
+  // The signals holding the widths of a chart's resizable panels, read from the Vega specification Vega-Lite
+  // compiled: "width" for a single view (and for stacked panels, which share it), "concat_<i>_width" for panels side
+  // by side. Panels sized some other way (by a step per category) are left alone.
+  const widthSignals = (spec, result) => {
     const {kind, panels} = layout(spec);
     if (kind === "single") return isNumberOrUnset(spec.width) ? ["width"] : [];
-    return panels.flatMap((panel, i) => (isNumberOrUnset(panel.width) ? [`concat_${i}_width`] : []));
+    const names = new Set();
+    for (const mark of result.vgSpec?.marks || []) {
+      const index = /^concat_(\d+)_group$/.exec(mark.name || "")?.[1];
+      const signal = mark.encode?.update?.width?.signal;
+      if (index !== undefined && signal && isNumberOrUnset(panels[Number(index)]?.width)) names.add(signal);
+    }
+    return [...names];
   };
 
   const draw = async (element, spec, options, previous) => {
@@ -119,9 +130,21 @@
   // Correct the panels' width in place (through their width signals, so the bound controls keep their focus and
   // state) until the drawing fills its column. Returns "restack" when the chart should change between side by side
   // and stacked instead.
+  // A chart whose size Vega-Lite fixes by other means (a grid of images with a step per cell, a facet) is scaled
+  // down as a picture when it is wider than its column (its SVG has a viewBox), rather than cut.
+  const scaleToFit = (element, result) => {
+    const drawing = result.view.container()?.querySelector("svg.marks, canvas.marks");
+    if (!drawing) return;
+    drawing.style.maxWidth = "100%";
+    drawing.style.height = "auto";
+  };
+
   const correct = async (element) => {
     const state = views.get(element);
-    if (!state?.signals.length) return "fits";
+    if (!state?.signals.length) {
+      if (state?.result) scaleToFit(element, state.result);
+      return "fits";
+    }
     const view = state.result.view;
     for (let pass = 0; pass < 4; pass += 1) {
       // Vega recomputes the room its axes and legends need (autosize "pad") only when asked: without this, wider
@@ -158,8 +181,11 @@
     const available = room(element);
     const {across, kind} = layout(spec);
     if (!available || !across || kind === "other") {
+      // a chart drawn before it is on screen (a widget panel's output is drawn before it is attached to the page)
+      // is laid out when the resize observer sees it get a width
       const result = await draw(element, spec, options, previous?.result);
-      views.set(element, {spec, options, result, signals: [], across: 0});
+      views.set(element, {spec, options, result, signals: [], across: 0, unplaced: !available && across > 0});
+      scaleToFit(element, result);
       return result;
     }
     const current = withCurrentValues(spec, previous?.result);
@@ -169,8 +195,9 @@
       const width = Math.min(MAX_PANEL, (available - SPACING * (perRow - 1)) / perRow - ROOM_GUESS);
       const laidOut = sized(current, width, stacked);
       const result = await draw(element, laidOut, options, views.get(element)?.result);
-      views.set(element, {spec, options, result, stacked, width, across, signals: widthSignals(laidOut)});
+      views.set(element, {spec, options, result, stacked, width, across, signals: widthSignals(laidOut, result)});
       listen(element, result, spec);
+      if (!views.get(element).signals.length) scaleToFit(element, result);
       if ((await correct(element)) !== "restack") break;
       stacked = !stacked;
     }
@@ -189,7 +216,8 @@
     if (!state) return Promise.resolve();
     state.settling = (state.settling || Promise.resolve())
       .then(() => new Promise((resolve) => setTimeout(resolve, 0))) // after the run that changed the signal
-      .then(() => (views.get(element) === state ? correct(element) : "fits"))
+      .then(() => (views.get(element) !== state ? "fits" : state.unplaced ? (room(element) ? "place" : "fits") : correct(element)))
+      .then((outcome) => (outcome === "place" ? fit(element, state.spec, state.options).then(() => "fits") : outcome))
       .then((outcome) => (outcome === "restack" ? refit(element) : undefined))
       .catch((error) => console.warn("chart-fit:", error));
     return state.settling;
