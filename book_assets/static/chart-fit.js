@@ -27,7 +27,8 @@
   const isNumberOrUnset = (width) => width === undefined || typeof width === "number" || width === "container";
 
   // The panels whose width the fitting sets, and how many sit side by side.
-  const nested = (panels) => panels.some((panel) => panel.hconcat || panel.vconcat || panel.concat || panel.facet || panel.repeat);
+  const faceted = (spec) => spec.facet || spec.repeat || spec.encoding?.column || spec.encoding?.row || spec.encoding?.facet;
+  const nested = (panels) => panels.some((panel) => panel.hconcat || panel.vconcat || panel.concat || faceted(panel));
   const layout = (spec) => {
     // concatenations of concatenations are laid out as their author made them, and scaled down if they must be
     const inner = spec.hconcat || spec.vconcat || spec.concat;
@@ -37,7 +38,7 @@
     if (Array.isArray(spec.concat)) {
       return {panels: spec.concat, across: Math.min(spec.columns || spec.concat.length, spec.concat.length), kind: "concat"};
     }
-    if (spec.facet || spec.repeat) return {panels: [], across: 0, kind: "other"};
+    if (faceted(spec)) return {panels: [], across: 0, kind: "other"}; // a grid of small multiples: scaled if need be
     return {panels: [spec], across: 1, kind: "single"};
   };
 
@@ -156,11 +157,13 @@
       if (!available || !drawn) return "fits"; // hidden: the resize observer comes back when it is shown
       const perRow = state.stacked ? 1 : state.across;
       const next = Math.min(MAX_PANEL, state.width + (available - drawn) / perRow);
-      if (state.across > 1 && !state.stacked && next < MIN_PANEL) return "restack";
+      // side by side while each panel keeps MIN_PANEL (less 10 px of hysteresis, so that a chart at the threshold
+      // does not flap between the two layouts), stacked otherwise
+      if (state.across > 1 && !state.stacked && next < MIN_PANEL - 10) return "restack";
       if (state.across > 1 && state.stacked) {
-        // what one panel's axes and legends take, if the panels went back side by side
+        // each panel's width if the panels went back side by side, each with the axes and legends it has now
         const besideEach = (available - SPACING * (state.across - 1)) / state.across - (drawn - state.width);
-        if (besideEach >= MIN_PANEL + 30) return "restack"; // (30 px of hysteresis: no flapping at the threshold)
+        if (besideEach >= MIN_PANEL) return "restack";
       }
       if (Math.abs(next - state.width) < 2 && drawn <= available + 1) return "fits";
       state.width = Math.max(120, next); // a floor, so that a pathological label cannot shrink a panel to nothing
@@ -195,7 +198,8 @@
       const width = Math.min(MAX_PANEL, (available - SPACING * (perRow - 1)) / perRow - ROOM_GUESS);
       const laidOut = sized(current, width, stacked);
       const result = await draw(element, laidOut, options, views.get(element)?.result);
-      views.set(element, {spec, options, result, stacked, width, across, signals: widthSignals(laidOut, result)});
+      views.set(element, {spec, options, result, stacked, width, across, signals: widthSignals(laidOut, result),
+                          room: available});
       listen(element, result, spec);
       if (!views.get(element).signals.length) scaleToFit(element, result);
       if ((await correct(element)) !== "restack") break;
@@ -211,14 +215,22 @@
       result.view.addSignalListener(param.name, () => settle(element));
     }
   };
+  // What a change needs: a new column width is laid out afresh (titles wrapped anew, side by side or stacked), a
+  // changed chart in the same column has its width corrected in place.
   const settle = (element) => {
     const state = views.get(element);
     if (!state) return Promise.resolve();
+    const next = () => {
+      if (views.get(element) !== state) return "fits"; // drawn afresh meanwhile
+      const available = room(element);
+      if (state.unplaced) return available ? "redraw" : "fits";
+      if (available && state.room !== undefined && Math.abs(available - state.room) >= 8) return "redraw";
+      return correct(element);
+    };
     state.settling = (state.settling || Promise.resolve())
       .then(() => new Promise((resolve) => setTimeout(resolve, 0))) // after the run that changed the signal
-      .then(() => (views.get(element) !== state ? "fits" : state.unplaced ? (room(element) ? "place" : "fits") : correct(element)))
-      .then((outcome) => (outcome === "place" ? fit(element, state.spec, state.options).then(() => "fits") : outcome))
-      .then((outcome) => (outcome === "restack" ? refit(element) : undefined))
+      .then(next)
+      .then((outcome) => (outcome === "redraw" ? fit(element, state.spec, state.options) : outcome === "restack" ? refit(element) : undefined))
       .catch((error) => console.warn("chart-fit:", error));
     return state.settling;
   };
@@ -268,7 +280,7 @@
     window.bookCharts = {
       embed,
       MIN_PANEL,
-      views: () => [...views].filter(([element]) => element.isConnected).map(([element, state]) => ({element, view: state.result.view})),
+      views: () => [...views].filter(([element]) => element.isConnected).map(([element, state]) => ({element, view: state.result.view, stacked: state.stacked, width: state.width})),
       // a promise that the chart in `element` has finished correcting its width after its last change
       settled: (element) => views.get(element)?.settling ?? Promise.resolve(),
       // the same for every chart on the page (after a change of the window's width, say)
