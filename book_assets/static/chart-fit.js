@@ -285,6 +285,9 @@
       settled: (element) => views.get(element)?.settling ?? Promise.resolve(),
       // the same for every chart on the page (after a change of the window's width, say)
       allSettled: () => Promise.all([...views.values()].map((state) => state.settling ?? Promise.resolve())),
+      // whether some chart on screen is still laid out for another column width (its resize is yet to come)
+      stale: () => [...views].some(([element, state]) => element.isConnected && state.room !== undefined &&
+                                                        room(element) > 0 && Math.abs(room(element) - state.room) >= 8),
     };
   }
 }

@@ -29,9 +29,12 @@ COUNTS = ("charts wider than the column", "outputs cut or scrolling", "cells wit
 
 # After a change of width: the resize observers have fired and every chart has corrected its panels.
 _SETTLE = """async () => {
-  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-  await new Promise((r) => setTimeout(r, 50));
-  await window.bookCharts?.allSettled();
+  for (let wait = 0; wait < 100; wait += 1) {  // at most about 5 s
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await window.bookCharts?.allSettled();
+    if (!window.bookCharts?.stale()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }"""
 
 
