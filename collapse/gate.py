@@ -122,7 +122,10 @@ def harmful_deployments(history: History) -> np.ndarray:
     return (history.metric("deployed")[1:] == 1) & (error[1:] > error[:-1])
 
 
-def outcomes(history: History, late_generations: int = 10) -> dict[str, float]:
+LATE_GENERATIONS = 10  # the last generations over which `outcomes` averages the late deployment rate
+
+
+def outcomes(history: History, late_generations: int = LATE_GENERATIONS) -> dict[str, float]:
     """What the gate did over a run, across seeds.
 
     - `runs_made_worse`: share of runs in which some deployment raised the true error;
@@ -248,11 +251,13 @@ def live_runs(settings: GateSettings) -> dict[str, History]:
                 settings.generations, settings.seeds, settings.seed, settings.real_share, settings.cap_generations)
 
 
-def headline(history: History, validation_rows: int) -> str:
-    """The live chart's title: how often the validation gate made the deployed model truly worse."""
-    found = outcomes(history, late_generations=max(1, min(10, history.generations - 1)))
-    return (f"{validation_rows:,} validation rows: {found['runs_made_worse']:.0%} of runs made worse at least once; "
-            f"{found['harmful_share']:.0%} of deployments harmful")
+def headline(history: History, validation_rows: int) -> list[str]:
+    """The live chart's title, in lines that fit a narrow panel: how often the validation gate made the deployed
+    model truly worse."""
+    found = outcomes(history, late_generations=max(1, min(LATE_GENERATIONS, history.generations - 1)))
+    return [f"{validation_rows:,} validation rows:",
+            f"{found['runs_made_worse']:.0%} of runs made worse at least once,",
+            f"{found['harmful_share']:.0%} of deployments made it worse"]
 
 
 @dataclass(frozen=True)
@@ -277,9 +282,15 @@ class StaticGrid:
     seed: int = 0
 
     def describe(self) -> str:
-        """The grid's sizes in words, for the static chart's title and the prose."""
-        models = "; ".join(f"{model_entry(m.name).label}: n = {m.samples}, {m.seeds:,} runs" for m in self.models)
-        return f"{self.generations} generations; {models}"
+        """The grid's sizes in words, for the prose."""
+        return "; ".join([f"{self.generations} generations", *self.model_sizes()])
+
+    def model_sizes(self) -> list[str]:
+        return [f"{model_entry(m.name).label}: n = {m.samples}, {m.seeds:,} runs" for m in self.models]
+
+    def title_lines(self) -> list[str]:
+        """The static chart's title, one short line each (they fit a narrow panel)."""
+        return [f"The validation gate, {self.generations} generations", *self.model_sizes()]
 
 
 STATIC = StaticGrid()

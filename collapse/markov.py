@@ -161,7 +161,8 @@ def survival_table(tokens_per_generation: int = 100_000, generations: int = 30, 
 
     simulate(model, FixedText(real, corpus), make_regime("replace"), generations=generations + 1,
              samples_per_generation=rows, seeds=seeds, heldout_rows=10, observe=count_survivors)
-    return pd.DataFrame([{"resamplings": k, "count": f"seen {count}×", "simulated": survived[count][k],
+    # (the label's column is not called "count": Vega's grouping of line marks writes a field of that name)
+    return pd.DataFrame([{"resamplings": k, "seen": f"seen {count}×", "simulated": survived[count][k],
                           "closed form": theory.word_survival(count, k), "words": words[count].size}
                          for count in counts for k in range(generations + 1)])
 

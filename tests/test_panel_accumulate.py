@@ -2,10 +2,12 @@
 
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from collapse import theory
-from collapse.accumulate import REGIMES, STATIC, StaticGrid, chapter_models, errors, relative_curves, run
+from collapse.accumulate import (REGIMES, STATIC, StaticGrid, chapter_models, errors, model_label, relative_curves,
+                                 run)
 from collapse.models.registry import MODELS
 from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
                                 assert_refuses_unknown_name, assert_settings_show_message)
@@ -93,3 +95,34 @@ def test_unknown_model_names_are_refused_by_name():
 
 def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
     assert_internal_fault_is_shown_and_logged(panel, caplog)
+
+
+# A title line longer than this does not fit a 300 px panel at the theme's 13 px title font.
+TITLE_CHARACTERS = 42
+
+
+def test_live_title_names_the_closed_form_only_where_it_is_drawn():
+    regression = accumulate.chart(model="regression", seeds=10, generations=3)
+    gaussian = accumulate.chart(model="gaussian", seeds=10, generations=3)
+    assert regression["datasets"]["theory"] and "dashed: closed form" in regression["title"][1]
+    assert not gaussian["datasets"]["theory"] and "dashed" not in " ".join(gaussian["title"])
+    for spec in (regression, gaussian):
+        assert all(len(line) <= TITLE_CHARACTERS for line in spec["title"]), spec["title"]
+
+
+def test_every_model_headers_split_into_lines_that_fit_a_facet():
+    # the facet header's label expression breaks each model label at its last " (": the model, then its error
+    for entry in MODELS.values():
+        label = model_label(entry)
+        cut = label.rindex(" (")
+        assert max(len(label[:cut]), len(label[cut + 1:])) <= 45, label  # about 270 px at 11 px
+    one_row = pd.DataFrame({"generation": [1], "regime": ["replace"], "relative": [1.0], "error": [1.0],
+                            "model": [model_label(next(iter(MODELS.values())))]})
+    chart = accumulate.every_model_chart(one_row).to_dict()
+    assert "lastindexof(datum.value, ' (')" in chart["facet"]["header"]["labelExpr"]
+
+
+def test_static_chart_title_fits_a_narrow_panel():
+    spec = accumulate.static_chart(accumulate.static_grid(StaticGrid(samples=(30,), dimensions=(5,), generations=3,
+                                                                     seeds=10))).to_dict()
+    assert all(len(line) <= TITLE_CHARACTERS for line in spec["title"])

@@ -72,3 +72,32 @@ def test_unknown_model_names_are_refused_by_name():
 
 def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
     assert_internal_fault_is_shown_and_logged(panel, caplog)
+
+
+# A title line longer than this does not fit a 300 px panel at the theme's 13 px title font.
+TITLE_CHARACTERS = 42
+
+
+def test_titles_fit_a_narrow_panel():
+    static = capped.static_chart(capped.static_grid(StaticGrid(generations=5))).to_dict()
+    assert len(static["title"]) <= TITLE_CHARACTERS
+    live = capped.chart(cap_generations=50, generations=10, seeds=20)  # the widest number the live title shows
+    assert all(len(line) <= TITLE_CHARACTERS for line in live["title"]), live["title"]
+
+
+def test_error_axis_labels_follow_its_own_domain():
+    # the Gaussian's error under replace grows to 10²⁰: the label expression switches to powers of ten when the
+    # domain of this chart's y scale spans more than POWERS_FROM, and the regression keeps plain numbers
+    spec = capped.static_chart(capped.static_grid(StaticGrid(generations=5))).to_dict()
+    label = spec["layer"][0]["encoding"]["y"]["axis"]["labelExpr"]
+    assert "domain('y')" in label and "'10'" in label and "format(datum.value" in label
+
+
+def test_the_static_grid_covers_every_cap_of_its_slider_for_every_model():
+    grid = capped.static_grid(StaticGrid(generations=5))
+    spec = capped.static_chart(grid).to_dict()
+    cap = next(param for param in spec["params"] if param["name"] == "cap")["bind"]
+    assert (cap["min"], cap["max"]) == (min(STATIC.caps), max(STATIC.caps))
+    for model in STATIC.models:
+        capped_rows = grid[(grid.model == model.name) & (grid.series == "capped")]
+        assert capped_rows.groupby("cap")["generation"].max().eq(5).all()  # every curve runs to the last generation

@@ -54,19 +54,53 @@ def test_markov_text_runs_its_first_generations_only(panel):
     assert f"its first {most} generations" in panel.widget.children[0].value
 
 
-def test_static_chart_binds_model_remedy_and_adoption():
+@pytest.fixture(scope="module")
+def small_grid():
     small = StaticGrid(runs=(StaticRuns("gaussian", generations=4, seeds=20),
                              StaticRuns("markov", generations=2, seeds=1)))
-    grid, shares = feedback.static_grid(small)
-    spec = feedback.static_chart(grid, shares).to_dict()
-    assert {p["name"] for p in spec["params"]} == {"model", "remedy", "adoption"}
-    assert spec["description"]
+    return small, *feedback.static_grid(small)
+
+
+def test_static_grid_holds_every_remedy_adoption_and_generation(small_grid):
+    small, grid, shares = small_grid
     for runs in small.runs:
         rows = grid[grid.model == runs.model]
         assert set(rows["remedy"]) == set(REMEDY_LABELS)
         assert set(rows["adoption"]) == set(STATIC.adoptions)
         assert set(rows["generation"]) == set(range(1, runs.generations + 1))
     assert set(shares["adoption"]) == set(STATIC.adoptions)
+
+
+@pytest.mark.parametrize("model", ["gaussian", "markov"])
+def test_static_chart_of_one_model_binds_remedy_and_a_positive_adoption(small_grid, model):
+    small, grid, shares = small_grid
+    spec = feedback.static_chart(grid, shares, model).to_dict()
+    bound = {p["name"]: p for p in spec["params"]}
+    assert set(bound) == {"remedy", "adoption"}
+    slider = bound["adoption"]["bind"]
+    # a = 0 is the clean world, drawn at every rate: a slider at 0 would leave "people copy the models" with no line
+    assert slider["min"] == min(a for a in STATIC.adoptions if a > 0) and slider["max"] == max(STATIC.adoptions)
+    generations = small.runs_of(model).generations
+    drawn = [max(row["generation"] for row in rows) for rows in spec["datasets"].values()
+             if rows and "generation" in rows[0]]
+    assert drawn and all(last == generations for last in drawn)  # the shares stop where the model's run stops
+    assert spec["description"] and all(len(panel["title"]) <= 30 for panel in spec["hconcat"])
+
+
+def test_static_chart_draws_both_worlds_in_every_state(small_grid):
+    small, grid, shares = small_grid
+    for runs in small.runs:
+        for remedy in REMEDY_LABELS:
+            for adoption in (a for a in STATIC.adoptions if a > 0):  # the slider's values
+                rows = grid[(grid.model == runs.model) & (grid.remedy == remedy)
+                            & ((grid.adoption == 0) | (grid.adoption == adoption))]
+                assert set(rows.adoption == 0) == {True, False}  # the legend's two worlds both have a line
+
+
+def test_static_chart_refuses_a_model_without_runs(small_grid):
+    _, grid, shares = small_grid
+    with pytest.raises(ValueError, match="model must be one of"):
+        feedback.static_chart(grid, shares, "vae")
 
 
 def test_unknown_model_names_are_refused_by_name():

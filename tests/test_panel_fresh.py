@@ -4,7 +4,8 @@ import logging
 
 import pytest
 
-from collapse.fresh import FILTER_GRID, FILTER_LABELS, LAMBDA_GRID, SHARE_GRID, FilterGrid, LambdaGrid, ShareGrid
+from collapse.fresh import (FILTER_GRID, FILTER_LABELS, LAMBDA_GRID, SHARE_GRID, FilterGrid, LambdaGrid, ShareGrid,
+                            spread_theory)
 from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
                                 assert_refuses_unknown_name, assert_settings_show_message, failing_draw)
 from widgets import fresh
@@ -56,7 +57,7 @@ def test_static_filter_chart_binds_filter_and_bias():
     assert set(grid.fans["filter"]) == set(FILTER_LABELS)
     assert set(grid.fans[grid.fans["filter"] == "verifier"]["bias"]) == set(FILTER_GRID.biases)
     assert set(grid.fans["generation"]) == set(range(1, 5))
-    assert f"{FILTER_GRID.seeds:,} runs" in spec["title"]
+    assert f"{FILTER_GRID.seeds:,} runs" in spec["title"][0]
 
 
 def test_static_share_and_lambda_charts_bind_their_sliders():
@@ -92,3 +93,109 @@ def test_a_type_error_is_the_readers_settings_shown_as_it_is_and_not_logged(pane
     assert not [record for record in caplog.records if record.name == "widgets.panel"]
     panel.redraw()
     assert panel.message.value == ""
+
+
+# --- every state of a chart reads well (issue 13) ---------------------------------------------------------------
+TITLE_CHARACTERS = 45  # one line of a chart title in a ~300 px panel, at the theme's 13 px
+AXIS_TITLE_CHARACTERS = 32  # an axis title along a 200 px high panel, at 12 px
+
+
+def walk(node):
+    """Every dict in a Vega-Lite specification."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def title_lines(spec) -> list[str]:
+    lines = []
+    for node in walk(spec):
+        title = node.get("title")
+        if isinstance(title, dict):
+            title = title.get("text")
+        if isinstance(title, str):
+            lines.append(title)
+        elif isinstance(title, list):
+            lines += [line for line in title if isinstance(line, str)]
+    return lines
+
+
+def static_specs():
+    return {"filter": fresh.filter_chart(fresh.filter_grid(FilterGrid(generations=4, seeds=10))).to_dict(),
+            "share": fresh.share_chart(fresh.share_grid(ShareGrid(generations=3, gaussian_seeds=10,
+                                                                  regression_seeds=10))).to_dict(),
+            "lambda": fresh.lambda_chart(fresh.lambda_grid(LambdaGrid(generations=3, seeds=10))).to_dict()}
+
+
+def test_chart_titles_fit_a_narrow_panel(panel):
+    for name, spec in {**static_specs(), "live": panel.spec}.items():
+        for line in title_lines(spec):
+            assert len(line) <= TITLE_CHARACTERS, (name, line)
+        for node in walk(spec):
+            for channel in ("x", "y"):
+                axis_title = node.get("encoding", {}).get(channel, {}).get("title")
+                if isinstance(axis_title, str):
+                    assert len(axis_title) <= AXIS_TITLE_CHARACTERS, (name, axis_title)
+
+
+def test_no_legend_names_a_closed_form_that_some_state_does_not_draw(panel):
+    # the verifier has no closed form: a "closed form" legend would be empty in that state (and the chart opens there)
+    for name, spec in {"filter": static_specs()["filter"], "live": panel.spec}.items():
+        for node in walk(spec):
+            colour = node.get("encoding", {}).get("color", {})
+            if colour.get("field") == "curve":
+                assert colour.get("legend", "missing") is None, (name, colour)
+
+
+def test_the_closed_form_label_is_filtered_like_its_curve():
+    # the label is drawn exactly where the curve is: both carry the chart's selection of filter and bias
+    spec = static_specs()["filter"]
+    spread = spec["hconcat"][1]["layer"]
+    curve = next(layer for layer in spread if layer.get("encoding", {}).get("color", {}).get("field") == "curve")
+    label = next(layer for layer in spread if layer.get("encoding", {}).get("text") == {"value": "closed form"})
+    selection = [step["filter"] for step in curve["transform"]]
+    assert selection and all(step in label["transform"] for step in
+                             [{"filter": condition} for condition in selection])
+    # and it is written once, at the start of the curve drawn: the selection comes before the curve's start is found
+    steps = [next(iter(step)) for step in label["transform"]]
+    assert steps.index("joinaggregate") > max(i for i, step in enumerate(steps) if step == "filter"
+                                              and label["transform"][i]["filter"] in selection)
+
+
+@pytest.mark.parametrize("filter_name, has_curve", [("none", True), ("likelihood", True), ("verifier", False)])
+def test_the_closed_form_is_drawn_exactly_where_one_is_known(filter_name, has_curve):
+    theory = spread_theory(filter_name, 1.0, 0.0, 10)
+    assert (len(theory) > 0) == has_curve
+
+
+def test_readable_numbers_never_use_e_notation_or_round_to_zero():
+    assert fresh.readable(0.6262) == "0.626"
+    assert fresh.readable(0.0042416) == "0.0042"
+    assert fresh.readable(3.2363925e-06) == "0.0000032"
+    assert fresh.readable(9.86e-16) == "9.9 × 10⁻¹⁶"
+    assert fresh.readable(0.0) == "0"
+    for value in (1e-3, 2.5e-5, 7e-9, 1e-300):
+        shown = fresh.readable(value)
+        assert "e" not in shown and shown.strip("0.") != "", shown
+
+
+def test_the_live_spread_axis_ticks_follow_the_data(panel):
+    band = panel.spec["hconcat"][1]["layer"][0]["layer"][0]  # the spread fan's band carries the y axis
+    values = band["encoding"]["y"]["axis"]["values"]
+    spread = [row for row in panel.spec["datasets"]["fans"] if row["measure"] == "std"]
+    low, high = min(row["low"] for row in spread), max(row["high"] for row in spread)
+    assert len([value for value in values if low <= value <= high]) >= 2  # at least two labelled ticks on the data
+    assert all(low / 10 <= value <= 100 * high for value in values)
+
+
+def test_the_static_spread_axis_covers_every_state_of_the_grid():
+    grid = fresh.filter_grid(FilterGrid(generations=30, seeds=50))
+    spread = grid.fans[grid.fans.measure == "std"]
+    band = fresh.filter_chart(grid).to_dict()["hconcat"][1]["layer"][0]["layer"][0]
+    low, high = band["encoding"]["y"]["scale"]["domain"]
+    assert low <= spread["low"].min() and spread["high"].max() <= high
+    assert band["encoding"]["y"]["axis"]["values"] == fresh.spread_ticks(low, high)

@@ -90,3 +90,56 @@ def test_unknown_regime_names_are_refused_by_name():
 
 def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
     assert_internal_fault_is_shown_and_logged(panel, caplog)
+
+
+# A title line longer than this does not fit a 300 px panel at the theme's 13 px title font.
+TITLE_CHARACTERS = 42
+
+
+def y_axes(spec):
+    """Every y axis of a (nested) Vega-Lite specification."""
+    if isinstance(spec, dict):
+        axis = spec.get("encoding", {}).get("y", {}).get("axis")
+        if axis:
+            yield axis
+        for key in ("layer", "hconcat", "vconcat"):
+            for part in spec.get(key, []):
+                yield from y_axes(part)
+
+
+def test_survival_chart_draws_a_prediction_for_every_word_count_in_its_legend():
+    table = survival_table(tokens_per_generation=20_000, generations=3, seeds=1, counts=(1, 2))
+    spec = markov.survival_chart(table).to_dict()
+    colour = spec["layer"][0]["encoding"]["color"]["field"]
+    # Vega's grouping of a line mark writes a field named "count", which would merge every series into one line
+    assert colour != "count"
+    for name, rows in table.groupby(colour):
+        assert rows["closed form"].notna().all() and rows["simulated"].notna().all(), name
+    assert all(len(line) <= TITLE_CHARACTERS for line in spec["title"])
+
+
+def test_share_axes_write_whole_percentages_and_never_six_decimals():
+    grid, lines = markov.static_grid(StaticGrid(tokens_per_generation=10_000, generations=3))
+    spec = markov.static_chart(grid, lines).to_dict()
+    formats = [axis["format"] for axis in y_axes(spec)]
+    shares = [form for form in formats if form.endswith("%")]
+    assert len(shares) == 3  # vocabulary, rare words, distinct pairs
+    # d3's bare "%" has six decimals: a share stuck at 100% (accumulate) would read "100.000000%"
+    assert all(form != "%" and "~" in form for form in shares), shares
+    generation = next(param for param in spec["params"] if param["name"] == "generation")["bind"]
+    assert (generation["min"], generation["max"]) == (1, grid["generation"].max())  # no generation without data
+
+
+def test_the_writing_is_shown_in_whole_lines_that_fit_its_panel():
+    grid, lines = markov.static_grid(StaticGrid(tokens_per_generation=10_000, generations=2))
+    spec = markov.static_chart(grid, lines).to_dict()
+    writing = spec["vconcat"][1]
+    assert writing["mark"]["type"] == "text" and writing["mark"]["lineBreak"] == "\n"
+    assert "limit" not in writing["mark"]  # nothing is cut at the panel's edge: the excerpt is wrapped instead
+    shown = [row["line"] for row in spec["datasets"][writing["data"]["name"]]]
+    assert shown, "no excerpt in the chart"
+    for text in shown:
+        rows = text.split("\n")
+        assert len(rows) <= markov.EXCERPT_LINES and all(len(row) <= markov.EXCERPT_WIDTH for row in rows), rows
+    # the words are the excerpt's own, in order (wrapping only moves line ends)
+    assert [" ".join(text.split()) for text in shown][0].removesuffix(" ...") in " ".join(lines["line"].iloc[0].split())

@@ -2,7 +2,8 @@
 
 import pytest
 
-from collapse.measuring import SHOWN, STATIC, TEXT_MODEL, experiment, live_models, measured_models, static_grid
+from collapse.measuring import SHOWN, TEXT_MODEL, experiment, live_models, measured_models, static_grid
+from collapse.models.registry import model_entry
 from tests.panel_checks import (assert_control_redraws, assert_internal_fault_is_shown_and_logged,
                                 assert_refuses_unknown_name, assert_settings_show_message)
 from widgets import measuring
@@ -51,18 +52,59 @@ def test_every_measure_of_a_model_gets_its_own_colour():
     assert max(len(entry.measures) for entry in measured_models()) <= len(measuring.METRIC_COLOURS)
 
 
-def test_static_chart_binds_model_and_generation():
-    runs = {name: experiment(name, sizes.samples_per_generation, 3, 2) for name, sizes in STATIC.runs.items()
-            if name != TEXT_MODEL}
-    grid = static_grid(runs)
-    spec = measuring.static_chart(grid).to_dict()
+def layers_of(spec: dict):
+    """Every single view of a (layered, concatenated) specification."""
+    for key in ("layer", "vconcat", "hconcat"):
+        for part in spec.get(key, []):
+            yield from layers_of(part)
+    if "mark" in spec:
+        yield spec
+
+
+@pytest.fixture(scope="module")
+def short_grid():
+    """Two cheap models run for different numbers of generations, as the chapter's models are."""
+    return static_grid({"gaussian": experiment("gaussian", 100, 3, 2), "categorical": experiment("categorical", 100, 5, 2)})
+
+
+@pytest.mark.parametrize("model, generations", [("gaussian", 3), ("categorical", 5)])
+def test_static_chart_marks_only_the_models_own_generations(short_grid, model, generations):
+    spec = measuring.static_chart(short_grid, model).to_dict()
     bound = {p["name"]: p for p in spec["params"]}
-    assert set(bound) == {"model", "generation"}
-    assert bound["model"]["bind"]["options"] == [entry.name for entry in measured_models()]
-    assert bound["model"]["value"] == TEXT_MODEL
-    assert bound["generation"]["bind"]["max"] == 3
+    assert set(bound) == {"generation"}  # one model a chart: the slider's range is that model's
+    assert (bound["generation"]["bind"]["min"], bound["generation"]["bind"]["max"]) == (1, generations)
+    assert 1 <= bound["generation"]["value"] <= generations
     assert spec["description"]
-    assert set(grid.model) == set(runs)
+
+
+@pytest.mark.parametrize("model", ["gaussian", "categorical"])
+def test_static_chart_readout_names_every_line_and_has_no_legend(short_grid, model):
+    spec = measuring.static_chart(short_grid, model).to_dict()
+    labels = [measure.label for measure in model_entry(model).measures]
+    shown = set(short_grid[short_grid.model == model].metric)
+    assert shown == set(labels)  # every measure the readout names has rows to draw
+    colours = [view["encoding"]["color"] for view in layers_of(spec) if "color" in view.get("encoding", {})]
+    assert colours and all(colour["legend"] is None for colour in colours)  # the readout is the legend
+    assert all(colour["scale"]["domain"] == labels for colour in colours)  # the same colour for a line and its row
+    title = spec["vconcat"][0]["title"]
+    assert len(title["text"]) <= 45 and len(title["subtitle"]) <= 60  # fits a narrow panel
+    names = [row["name"] for rows in spec["datasets"].values() for row in rows if "name" in row]
+    assert names and all(" ".join(name) == row for name, row in zip(names, (
+        row["metric"] for rows in spec["datasets"].values() for row in rows if "name" in row)))
+    assert all(len(line) <= measuring.READOUT_CHARACTERS for name in names for line in name)  # fits a phone
+
+
+def test_static_chart_breaks_a_long_measure_name_in_the_readout():
+    long = "loss on its training set (last generation's images)"  # the VAE's longest, 51 characters
+    grid = static_grid({"gaussian": experiment("gaussian", 100, 3, 2)}).assign(metric=long)
+    rows = next(rows for rows in measuring.static_chart(grid, "gaussian").to_dict()["datasets"].values()
+                if rows and "name" in rows[0])
+    assert len(rows[0]["name"]) == 2 and " ".join(rows[0]["name"]) == long
+
+
+def test_static_chart_refuses_a_model_it_has_no_runs_of(short_grid):
+    with pytest.raises(ValueError, match="model must be one of"):
+        measuring.static_chart(short_grid, "markov")
 
 
 @pytest.mark.parametrize("settings, message", [(dict(model="vae"), "stored"), (dict(seeds=1), "seeds must be one of"),

@@ -113,3 +113,28 @@ def test_unknown_domain_names_are_refused_by_name():
 
 def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
     assert_internal_fault_is_shown_and_logged(panel, caplog)
+
+
+# --- every state of a chart reads well (issue 13) ---------------------------------------------------------------
+TITLE_CHARACTERS = 45  # one line of a chart title in a ~300 px panel, at the theme's 13 px
+
+
+def test_titles_fit_a_narrow_panel_and_say_better_or_worse_in_words(panel):
+    grid = specialise.static_grid(StaticGrid(budgets=(10_000, 20_000)))
+    for title in (chapter.static_chart(grid).to_dict()["title"], panel.spec["title"]):
+        assert isinstance(title, list)
+        for line in title:
+            assert len(line) <= TITLE_CHARACTERS, line
+    advantage = specialise.advantage(specialise.comparison("histories", 25_000), "histories")
+    verdict = panel.spec["title"][1]
+    assert ("better" if advantage > 0 else "worse") in verdict and "-" not in verdict and "+" not in verdict
+
+
+def test_every_model_in_the_legend_has_a_point_in_every_state():
+    # the static chart filters its grid by domain and budget: each combination holds every contender
+    grid = specialise.static_grid(StaticGrid(budgets=(10_000, 20_000)))
+    for (domain, budget), rows in grid.groupby(["domain", "budget"]):
+        assert set(rows.model) == set(CONTENDERS), (domain, budget)
+        assert set(rows["judged on"]) == set(specialise.DOMAINS)
+    slider = next(p for p in chapter.static_chart(grid).to_dict()["params"] if p["name"] == "budget")
+    assert (slider["bind"]["min"], slider["bind"]["max"]) == (min(grid.budget), max(grid.budget))

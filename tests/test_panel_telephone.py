@@ -112,3 +112,46 @@ def test_unknown_regime_and_estimator_names_are_refused_by_name():
 
 def test_a_fault_in_the_code_is_shown_logged_and_keeps_the_chart(panel, caplog):
     assert_internal_fault_is_shown_and_logged(panel, caplog)
+
+
+# A title line longer than this does not fit a 300 px panel at the theme's 13 px title font.
+TITLE_CHARACTERS = 42
+
+
+@pytest.mark.parametrize("settings", [
+    dict(seeds=20, generations=10),
+    dict(seeds=1_000, generations=2, samples_per_generation=500, regime="accumulate-subsample"),
+    dict(seeds=20, generations=200, show_generation=200, samples_per_generation=2)])  # a median far below 0.001
+def test_live_titles_fit_a_narrow_panel_and_write_numbers_for_people(settings):
+    spec = telephone.chart(**settings)
+    lines = [line for panel in spec["hconcat"] for line in panel["title"]]
+    assert all(len(line) <= TITLE_CHARACTERS for line in lines), lines
+    assert not any("e-" in line or "e+" in line for line in lines), lines  # no 1.4e-05 in a title
+
+
+def test_readable_writes_small_and_large_numbers_as_powers_of_ten():
+    assert telephone.readable(0.324) == "0.324"
+    assert telephone.readable(1.38e-5) == "1.4 × 10⁻⁵"
+    assert telephone.readable(2e7) == "2.0 × 10⁷"
+
+
+def test_no_closed_form_legend_where_no_closed_form_is_drawn():
+    def legends(**settings):
+        spec = telephone.chart(seeds=20, generations=10, **settings)
+        return [encoding["color"].get("legend", "shown") for encoding in telephone.encodings(spec)
+                if encoding.get("color", {}).get("title") == "closed form"], spec["datasets"]["theory"]
+
+    shown, theory = legends(regime="replace")
+    assert theory and shown == ["shown"]
+    hidden, theory = legends(regime="fresh-mix")
+    assert not theory and hidden == [None]
+
+
+def test_static_chart_axes_label_spreads_as_powers_of_ten_and_tails_as_percentages():
+    grid = telephone.static_grid(StaticGrid(samples=(10, 20), generations=8, seeds=20, every=4))
+    spec = telephone.static_chart(grid).to_dict()
+    spread_axis, tails_axis = (panel["layer"][0]["layer"][0]["encoding"]["y"]["axis"] for panel in spec["hconcat"])
+    # the spread panel's own scale (the first panel of the hconcat) decides its labels
+    assert "domain('concat_0_y')" in spread_axis["labelExpr"]
+    assert tails_axis["format"].endswith("%")
+    assert all(len(panel["title"]) <= TITLE_CHARACTERS for panel in spec["hconcat"])

@@ -37,6 +37,13 @@ def test_static_chart_binds_a_menu_of_every_measure_over_every_stored_run():
     assert spec.get("description")
 
 
+def test_static_chart_is_laid_out_again_for_each_measure_and_its_titles_fit():
+    spec = transformer.static_chart().to_dict()
+    # the menu changes the tick labels' width: without a new layout the widest ones are cut at the chart's edge
+    assert spec["autosize"] == {"type": "pad", "resize": True}
+    assert all(len(label) <= 45 for label in MEASURES.values())  # each measure's title fits a ~300 px panel
+
+
 def test_static_chart_draws_the_stored_values():
     rows = next(iter(transformer.static_chart().to_dict()["datasets"].values()))
     bits = stored_history("replace").metric("heldout_bits_per_char")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-
-import altair as alt
+try:
+    import altair as alt
+except ModuleNotFoundError:  # the reader's in-browser kernel: chart() fills a prebuilt template (widgets.charts)
+    alt = None
 import pandas as pd
 
 from collapse.accumulate import (REGIMES, STATIC, AccumulateSettings, live_tables, model_label, runs_once,
@@ -16,12 +17,13 @@ from widgets.panel import Panel
 
 __all__ = ["chart", "every_model_chart", "panel", "static_chart", "static_grid"]
 
-REGIME_COLOURS = alt.Scale(domain=list(REGIMES), range=[theme.OKABE_ITO[5], theme.OKABE_ITO[0]])
+# a scale as a dict (altair takes them), so that the module imports where altair is missing
+REGIME_COLOURS = {"domain": list(REGIMES), "range": [theme.OKABE_ITO[5], theme.OKABE_ITO[0]]}
 LIVE_DESCRIPTION = ("Mean error against generation on a log scale, one line with points for replace and one for "
                     "accumulate, with the closed forms dashed where the theorem gives them.")
 
 
-@functools.cache
+@charts.cached_template
 def live_template() -> charts.Template:
     simulated = alt.Chart(alt.NamedData("curves")).mark_line(point=True, strokeWidth=2).encode(
         x=charts.GENERATION, y=alt.Y("error:Q", title="mean error", scale=alt.Scale(type="log")),
@@ -44,8 +46,11 @@ def chart(**values) -> dict:
     runs = "one run" if tables.runs == 1 else f"mean of {tables.runs:,} runs"
     curves = tables.curves
     growth = curves[curves.generation == settings.generations].set_index("regime")["relative"]
+    # short title lines (a panel may be 300 px wide): the model, then the runs; the error's name goes on the axis
+    second = f"{runs}; dashed: closed form" if len(tables.theory) else runs
     return live_template().fill({"curves": curves, "theory": tables.theory},
-                                titles={(): f"{model}: {runs}; dashed: closed form"},
+                                titles={(): [settings.entry.label, second],
+                                        ("layer", 0, "encoding", "y"): f"mean {settings.entry.error_label}"},
                                 description=f"{LIVE_DESCRIPTION} {model}, {runs}: by generation "
                                             f"{settings.generations} the error is {growth['replace']:.3g} times "
                                             f"generation 1's under replace and {growth['accumulate']:.3g} times "
@@ -80,7 +85,8 @@ def static_chart(grid: pd.DataFrame) -> alt.LayerChart:
     closed = base.transform_filter("isValid(datum.closed_form)").mark_line(
         strokeDash=[6, 4], color=theme.NEUTRAL).encode(y="closed_form:Q", detail="regime:N")
     return alt.layer(simulated, closed).add_params(model, samples, dimension).properties(
-        width=2 * theme.WIDTH, height=260, title="Simulated (solid) and closed form (dashed)",
+        width=2 * theme.WIDTH, height=260,
+        title=["Mean error under both regimes", "dashed: closed form (regression only)"],
         description=f"Mean error of {STATIC.seeds:,} runs against generation on a log scale, for the chosen model, "
                     "samples per generation and dimension: under replace it keeps growing, under accumulate it "
                     "levels off; for linear regression the closed forms are drawn dashed beside the simulation.")
@@ -96,7 +102,11 @@ def every_model_chart(table: pd.DataFrame) -> alt.FacetChart:
         color=alt.Color("regime:N", scale=REGIME_COLOURS, title="regime"),
         tooltip=["model:N", "regime:N", "generation:Q", alt.Tooltip("relative:Q", format=".3g")],
     ).properties(width=270, height=170).facet(  # two facets a row fit the ~700 px text column
-        facet=alt.Facet("model:N", title=None, header=alt.Header(labelLimit=280, labelFontSize=11)), columns=2,
+        # each header in two lines, "model" over "(its error)", so that it fits a facet's width
+        facet=alt.Facet("model:N", title=None, header=alt.Header(
+            labelLimit=280, labelFontSize=11,
+            labelExpr="[slice(datum.value, 0, lastindexof(datum.value, ' (')), "
+                      "slice(datum.value, lastindexof(datum.value, ' (') + 1)]")), columns=2,
     ).properties(description=f"Small charts, one per model of the book ({models}), each showing its error "
                              "relative to generation 1 on a log scale under replace and under accumulate: in every "
                              "one, replace climbs above accumulate.")

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-import functools
-
-import altair as alt
+try:
+    import altair as alt
+except ModuleNotFoundError:  # the reader's in-browser kernel: chart() fills a prebuilt template (widgets.charts)
+    alt = None
 import pandas as pd
 
 from collapse.capped import REAL_SIZES, STATIC, CappedSettings, live_curves, scarcity_table, static_grid
 from widgets import charts, theme
 from widgets import panel as controls
 from widgets.panel import Panel
+from widgets.telephone import power_of_ten_labels
 
 __all__ = ["chart", "panel", "scarcity_chart", "scarcity_table", "static_chart", "static_grid"]
 
-SERIES_COLOURS = alt.Scale(domain=["replace", "capped", "accumulate"],
-                           range=[theme.OKABE_ITO[5], theme.OKABE_ITO[2], theme.OKABE_ITO[0]])
+# a scale as a dict (altair takes them), so that the module imports where altair is missing
+SERIES_COLOURS = {"domain": ["replace", "capped", "accumulate"],
+                  "range": [theme.OKABE_ITO[5], theme.OKABE_ITO[2], theme.OKABE_ITO[0]]}
 
 
 def curve_layers(data) -> list[alt.Chart]:
     line = alt.Chart(data).mark_line(strokeWidth=2).encode(
         x=charts.GENERATION,
-        y=alt.Y("relative:Q", title="error ÷ error of generation 1", scale=alt.Scale(type="log")),
+        y=alt.Y("relative:Q", title="error ÷ error of generation 1", scale=alt.Scale(type="log"),
+                axis=alt.Axis(labelExpr=power_of_ten_labels())),
         color=alt.Color("series:N", scale=SERIES_COLOURS, title=None),
         tooltip=["series:N", "generation:Q", alt.Tooltip("relative:Q", format=".3g")])
     return [line]
 
 
-@functools.cache
+@charts.cached_template
 def live_template() -> charts.Template:
     return charts.Template(alt.layer(*curve_layers(alt.NamedData("curves"))).properties(
         width=2 * theme.WIDTH, height=260, description=CURVES_DESCRIPTION))
@@ -45,7 +49,7 @@ def chart(**values) -> dict:
     ends = data[data.generation == settings.generations].set_index("series")["relative"]
     cap = settings.cap_generations
     return live_template().fill({"curves": data}, titles={
-        (): f"cap = {cap} generation(s) of data: the error ends at {ends['capped']:.2f} × the first"},
+        (): [f"cap: {cap} generation(s)' worth of data", f"capped error ends at {ends['capped']:.2f} × the first"]},
         description=f"{CURVES_DESCRIPTION} With a cap of {cap} generation(s) of data, by generation "
                     f"{settings.generations} the error is {ends['capped']:.3g} times generation 1's, against "
                     f"{ends['replace']:.3g} under replace and {ends['accumulate']:.3g} under accumulate.")
@@ -67,9 +71,10 @@ def static_chart(grid: pd.DataFrame) -> alt.LayerChart:
     keep = "datum.model == model && (datum.cap == 0 || datum.cap == cap)"  # cap 0: the reference curves
     layers = [layer.transform_filter(keep) for layer in curve_layers(grid)]
     return alt.layer(*layers).add_params(model, cap).properties(
-        width=2 * theme.WIDTH, height=260, title="Capped accumulation between replace and accumulate",
+        width=2 * theme.WIDTH, height=260, title="Capped: between replace and accumulate",
         description=f"{CURVES_DESCRIPTION} For the chosen model and cap, the capped curve lies between the other "
-                    "two and keeps drifting up slowly; the larger the cap, the closer it comes to accumulate.")
+                    "two: it rises over the first generations and then levels off; the larger the cap, the lower it "
+                    "levels off, closer to accumulate.")
 
 
 def scarcity_chart(table: pd.DataFrame) -> alt.LayerChart:

@@ -12,15 +12,20 @@ Every chart the book shows carries a text alternative: `.properties(description=
 from __future__ import annotations
 
 import copy
+import functools
 import json
 
-import altair as alt
+try:
+    import altair as alt
+except ModuleNotFoundError:  # the reader's in-browser kernel (Pyodide) cannot install altair: see cached_template
+    alt = None
 import numpy as np
 import pandas as pd
 
-from widgets.theme import NEUTRAL, OKABE_ITO, THEME, WIDTH
+from widgets.theme import NEUTRAL, OKABE_ITO, THEME
 
-GENERATION = alt.X("generation:Q", title="generation", scale=alt.Scale(nice=False))
+# a plain channel definition (altair takes dicts), so that the module imports where altair is missing
+GENERATION = {"shorthand": "generation:Q", "title": "generation", "scale": {"nice": False}}
 
 
 def quantile_fan(data: pd.DataFrame, *, title: str, log: bool = False, color: str = OKABE_ITO[0],
@@ -59,9 +64,11 @@ def reference_rule(value: float, label: str, *, horizontal: bool = True) -> alt.
     frame = pd.DataFrame({"value": [value], "label": [label]})
     channel = "y" if horizontal else "x"
     rule = alt.Chart(frame).mark_rule(color=NEUTRAL, strokeDash=[2, 3]).encode(**{channel: "value:Q"})
-    text = alt.Chart(frame).mark_text(color=NEUTRAL, align="right" if horizontal else "left", dy=-6, dx=4, fontSize=11)
-    # the label sits at the right end of a horizontal line, or at the top of a vertical one
-    position = {"y": "value:Q", "x": alt.value(WIDTH - 4)} if horizontal else {"x": "value:Q", "y": alt.value(8)}
+    text = alt.Chart(frame).mark_text(color=NEUTRAL, align="right" if horizontal else "left", dy=-6,
+                                      dx=0 if horizontal else 4, fontSize=11)
+    # the label sits at the right end of a horizontal line ("width": the plot's width, whatever the page makes it),
+    # or at the top of a vertical one
+    position = {"y": "value:Q", "x": alt.value("width")} if horizontal else {"x": "value:Q", "y": alt.value(8)}
     return alt.layer(rule, text.encode(text="label:N", **position))
 
 
@@ -130,3 +137,34 @@ def records(frame: pd.DataFrame) -> list[dict]:
     rounded = frame.assign(**{column: significant(frame[column], 6) for column in frame.columns
                               if pd.api.types.is_float_dtype(frame[column])})
     return json.loads(rounded.to_json(orient="records", double_precision=15))
+
+
+# --- the live charts in the reader's browser -----------------------------------------------------------------------
+# The in-browser kernel (Pyodide; book_assets/browser_kernel.py) has no altair, so it cannot build a Template. The
+# book's build builds each chapter's live template where altair is installed and ships its specification; there,
+# PREBUILT maps "<module>.<function>" (e.g. "widgets.telephone.live_template") to it, and `fill` runs as it does
+# in a server kernel.
+PREBUILT: dict[str, dict] = {}
+
+
+class PrebuiltTemplate(Template):
+    """A Template made from a specification built elsewhere (by `Template(chart).spec`), with no altair at hand."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+
+
+def cached_template(build):
+    """Decorator for a chapter's `live_template()`: builds its Template once, as `functools.cache` would; where
+    altair is missing, the Template is the one prebuilt at book-build time (PREBUILT)."""
+    key = f"{build.__module__}.{build.__qualname__}"
+
+    @functools.cache
+    @functools.wraps(build)
+    def template(*args) -> Template:
+        if alt is None:
+            return PrebuiltTemplate(PREBUILT[key])
+        return build(*args)
+
+    template.key = key
+    return template

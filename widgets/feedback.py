@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-
-import altair as alt
+try:
+    import altair as alt
+except ModuleNotFoundError:  # the reader's in-browser kernel: chart() fills a prebuilt template (widgets.charts)
+    alt = None
 import numpy as np
 import pandas as pd
 
@@ -16,19 +17,34 @@ from widgets.panel import Panel
 
 __all__ = ["chart", "panel", "static_chart", "static_grid"]
 
-WORLD_COLOURS = alt.Scale(domain=[CLEAN, ADOPTING], range=[theme.NEUTRAL, theme.OKABE_ITO[5]])
+# scales as dicts (altair takes them), so that the module imports where altair is missing
+WORLD_COLOURS = {"domain": [CLEAN, ADOPTING], "range": [theme.NEUTRAL, theme.OKABE_ITO[5]]}
 PANE_WIDTH = theme.WIDTH - 20  # two panes with their axis titles side by side fit the text column
-SHARE_COLOURS = alt.Scale(domain=SHARE_SERIES, range=[theme.OKABE_ITO[0], theme.OKABE_ITO[2]])
+SHARE_COLOURS = {"domain": SHARE_SERIES, "range": [theme.OKABE_ITO[0], theme.OKABE_ITO[2]]}
 
 
 # --- chart pieces shared by the static chart and the live panel ---------------------------------------------------
-def distance_layer(data, title: str) -> alt.Chart:
+def distance_layer(data, title: str, log: bool = True) -> alt.Chart:
+    """Median distance against generation, the copying world solid and the clean one dashed: on a log axis labelled
+    at powers of ten (a Gaussian's KL spans many of them), or on a linear one (bits per token)."""
+    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    axis = alt.Axis(labelExpr=power_of_ten_labels()) if log else alt.Axis(format=".1f")
     return alt.Chart(data).mark_line(strokeWidth=2.5).encode(
-        x=charts.GENERATION, y=alt.Y("distance:Q", title=title, scale=alt.Scale(type="log")),
+        x=charts.GENERATION, y=alt.Y("distance:Q", title=title, scale=scale, axis=axis),
         color=alt.Color("world:N", scale=WORLD_COLOURS, title=None),
         strokeDash=alt.StrokeDash("world:N", scale=alt.Scale(domain=[CLEAN, ADOPTING], range=[[4, 3], [1, 0]]),
                                   legend=None),
         tooltip=["world:N", "generation:Q", alt.Tooltip("distance:Q", format=".4g", title="median distance")])
+
+
+def power_of_ten_labels() -> str:
+    """A Vega label expression for a log axis: 10⁻², 10⁰, 10¹⁰ at the powers of ten, nothing between them, so that
+    every label has one form however many decades the axis spans (no "1,000,000" beside "1e+10")."""
+    exponent = "round(log(datum.value) / LN10)"
+    text = f"toString({exponent})"
+    for digit, raised in zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"):
+        text = f"replace({text}, regexp('{digit}', 'g'), '{raised}')"
+    return f"abs(log(datum.value) / LN10 - {exponent}) < 1e-6 ? '10' + {text} : ''"
 
 
 def share_layers(data) -> list[alt.Chart]:
@@ -49,7 +65,7 @@ DESCRIPTION = ("Left: how far the models are from the original human data, gener
                "the closed form (dotted).")
 
 
-@functools.cache
+@charts.cached_template
 def live_template() -> charts.Template:
     left = distance_layer(alt.NamedData("distance"), "distance").properties(title="distance", width=PANE_WIDTH)
     right = alt.layer(*share_layers(alt.NamedData("shares"))).properties(title="copied share", width=PANE_WIDTH)
@@ -84,22 +100,28 @@ def what_a_run_is(world: FeedbackModel) -> str:
             f"{world.max_live_generations} generations at most (about a second).")
 
 
-def static_chart(grid: pd.DataFrame, shares: pd.DataFrame) -> alt.HConcatChart:
-    """Distances and copied shares with a menu for the model and the remedy and a slider for the adoption rate
-    (`static_grid()`, made with collapse.feedback.STATIC)."""
-    grid = grid.assign(distance=charts.significant(grid["distance"], 4))  # a lighter page
-    shares = shares.round(4)
-    names = [runs.model for runs in STATIC.runs]
-    model = charts.choice("model", "model ", names, [FEEDBACK_MODELS[name].label for name in names])
+def static_chart(grid: pd.DataFrame, shares: pd.DataFrame, model: str) -> alt.HConcatChart:
+    """One model's distances and the copied shares, over that model's generations, with a menu for the remedy and a
+    slider for the adoption rate (`static_grid()`, made with collapse.feedback.STATIC). The slider starts above 0:
+    the clean world (a = 0) is drawn dashed at every rate."""
+    names = sorted(set(grid.model))
+    if model not in names:
+        raise ValueError(f"model must be one of {names}, not {model!r}")
+    rows = grid[grid.model == model]
+    world, generations = FEEDBACK_MODELS[model], int(rows.generation.max())
+    rows = rows.assign(distance=charts.significant(rows["distance"], 4))  # a lighter page
+    shares = shares[shares.generation <= generations].round(4)
     remedy = charts.choice("remedy", "remedy ", list(REMEDY_LABELS), list(REMEDY_LABELS.values()), radio=False,
                            value=FeedbackSettings().remedy)
-    adoption = charts.slider("adoption", "adoption rate a ", list(STATIC.adoptions), value=0.25)
-    worlds = grid.assign(world=np.where(grid.adoption == 0, CLEAN, ADOPTING))
+    adoption = charts.slider("adoption", "adoption rate a ", [a for a in STATIC.adoptions if a > 0], value=0.25)
+    worlds = rows.assign(world=np.where(rows.adoption == 0, CLEAN, ADOPTING))
     # the clean curve is drawn at every adoption rate; the other only at the chosen one
-    keep = "datum.model == model && datum.remedy == remedy && (datum.adoption == 0 || datum.adoption == adoption)"
-    left = distance_layer(worlds, "KL (nats) or bits per token").transform_filter(keep).properties(
+    keep = "datum.remedy == remedy && (datum.adoption == 0 || datum.adoption == adoption)"
+    many_decades = rows.distance.max() > 100 * rows.distance.min()  # the Gaussian's KL: a log axis
+    left = distance_layer(worlds, world.distance_label, log=many_decades).transform_filter(keep).properties(
         title="distance from the original", width=PANE_WIDTH)
     right = alt.layer(*[layer.transform_filter("datum.adoption == adoption") for layer in share_layers(shares)]
                       ).properties(title="share of human data copied", width=PANE_WIDTH)
-    return alt.hconcat(left, right).resolve_scale(color="independent").add_params(model, remedy, adoption).properties(
-        description=DESCRIPTION)
+    return alt.hconcat(left, right).resolve_scale(color="independent").add_params(remedy, adoption).properties(
+        autosize=alt.AutoSizeParams(type="pad", resize=True),
+        description=f"{world.label}, {generations} generations. {DESCRIPTION}")

@@ -2,24 +2,87 @@
 
 from __future__ import annotations
 
-import functools
-
-import altair as alt
+try:
+    import altair as alt
+except ModuleNotFoundError:  # the reader's in-browser kernel: chart() fills a prebuilt template (widgets.charts)
+    alt = None
 import pandas as pd
 
-from collapse.fresh import (FILTER_GRID, FILTER_LABELS, LAMBDA_GRID, SAMPLES, SHARE_GRID, FilterTables,
+from collapse.fresh import (FILTER_GRID, FILTER_LABELS, LAMBDA_GRID, SAMPLES, SHARE_GRID, SPREAD_FLOOR, FilterTables,
                             FreshSettings, filter_grid, lambda_grid, live_tables, replace_variance, share_grid)
 from widgets import charts, theme
 from widgets import panel as controls
 from widgets.panel import Panel
 
-__all__ = ["chart", "filter_chart", "filter_grid", "lambda_chart", "lambda_grid", "panel", "share_chart",
-           "share_grid"]
+__all__ = ["chart", "filter_chart", "filter_grid", "lambda_chart", "lambda_grid", "panel", "readable",
+           "share_chart", "share_grid"]
 
 SERIES = ["simulated", "closed form"]  # simulated: solid blue; closed form: dashed orange
-SERIES_COLOURS = alt.Color("series:N", title=None,
-                           scale=alt.Scale(domain=SERIES, range=[theme.OKABE_ITO[0], theme.OKABE_ITO[1]]))
-SERIES_DASHES = alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=SERIES, range=[[1, 0], [6, 4]]))
+# channels as dicts (altair takes them), so that the module imports where altair is missing; the legend below the
+# panels: beside them it would widen the chart
+SERIES_COLOURS = {"shorthand": "series:N", "title": None, "legend": {"orient": "bottom"},
+                  "scale": {"domain": SERIES, "range": [theme.OKABE_ITO[0], theme.OKABE_ITO[1]]}}
+SERIES_DASHES = {"shorthand": "series:N", "legend": None, "scale": {"domain": SERIES, "range": [[1, 0], [6, 4]]}}
+
+
+# re-lay the chart out when a control changes what it draws (Vega does not by default, so a state with wider labels
+# than the opening one is cut at the chart's edge)
+RELAYOUT = {"type": "pad", "resize": True}
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def readable(value: float, decimals: int = 3) -> str:
+    """A number for running text and tables: `decimals` decimals down to 0.01 (0.626), two significant figures
+    below (0.0042, 0.0000032), and a power of ten for what positional notation would drown in zeros
+    (9.9 × 10⁻¹⁶), never "0.000" or "3.2e-06"."""
+    value = float(value)
+    if value == 0:
+        return "0"
+    if abs(value) >= 0.01:
+        return f"{value:.{decimals}f}"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    if int(exponent) >= -6:
+        return f"{value:.{1 - int(exponent)}f}"
+    return f"{mantissa} × 10" + str(int(exponent)).translate(SUPERSCRIPTS)
+
+
+def curve_label(curves, condition: str | None = None) -> alt.Chart:
+    """"closed form" written above the start of each dashed curve (where every curve is near the real spread, and
+    clear of the real spread's own label at the right): drawn only where a curve is, so no state of a chart names a
+    series it does not draw (a legend would be empty where no closed form is known, and would widen the chart).
+    `condition` selects the curves first, so that the start is that of the curve drawn."""
+    label = alt.Chart(curves)
+    if condition:
+        label = label.transform_filter(condition)
+    return label.transform_joinaggregate(first="min(generation)", groupby=["curve"]).transform_filter(
+        "datum.generation == datum.first").mark_text(align="left", dx=4, dy=-10, fontSize=11,
+                                                     color=theme.OKABE_ITO[1]).encode(
+        x=charts.GENERATION, y="value:Q", text=alt.value("closed form"))
+
+
+def spread_ticks(low: float, high: float) -> list[float]:
+    """Where the spread's log axis puts its ticks between `low` and `high`: every power of ten, and 2 and 5 times
+    each as well where the axis spans two decades or less (more would crowd the labels together)."""
+    powers = range(int(f"{max(low, SPREAD_FLOOR):.0e}".split("e")[1]), int(f"{high:.0e}".split("e")[1]) + 2)
+    steps = (1, 2, 5) if high <= 100 * low else (1,)
+    return [float(f"{step}e{power}") for power in powers for step in steps]
+
+
+def spread_axis(values: list[float]) -> alt.Axis:
+    """The log axis of the fitted spread, ticks at `values` (spread_ticks): plain numbers down to 0.001, powers of
+    ten below (never "0.000001" beside "0.5"). Its labels take a fixed width, so that moving a control never
+    shifts the panel beside it."""
+    lowest = int(f"{SPREAD_FLOOR:.0e}".split("e")[1])  # the floor's power of ten
+    powers = [f"10{str(power).translate(SUPERSCRIPTS)}" for power in range(lowest, -3)]
+    label = (f"datum.value >= 0.001 ? format(datum.value, '~g') : "
+             "[" + ", ".join(f"'{power}'" for power in powers) + f"][round(log(datum.value) / LN10) - ({lowest})]")
+    return alt.Axis(values=values, labelExpr=label, minExtent=LABEL_EXTENT, maxExtent=LABEL_EXTENT)
+
+
+SPREAD_TOP = 10.0  # the static chart's spread axis ends here in every state (no fitted spread of N(0, 1) comes near)
+
+
+LABEL_EXTENT = 36  # px that the y axes' ticks and labels take, whatever the state of the controls
 
 
 # --- the chart shared by the live panel and the static filter chart ---------------------------------------------
@@ -36,23 +99,36 @@ def fan_layers(fans, theory_curves, belief, condition: str | None = None) -> lis
         y="belief:Q", tooltip=[alt.Tooltip("belief:Q", title="verifier believes the mean is")])
     if condition:
         belief_rule = belief_rule.transform_filter(condition)
+    mean_fan = keep(charts.quantile_fan(fans, title="fitted mean", label="median of the runs"), "mean")
+    mean_fan.layer[0].encoding.y.axis = alt.Axis(minExtent=LABEL_EXTENT, maxExtent=LABEL_EXTENT)  # the band's y
     mean_panel = alt.layer(
-        keep(charts.quantile_fan(fans, title="fitted mean", label="median of the runs"), "mean"),
+        mean_fan,
         charts.reference_rule(0.0, "real mean"), belief_rule).properties(width=theme.WIDTH, height=theme.HEIGHT)
     spread = keep(charts.quantile_fan(fans, title="fitted standard deviation", log=True, color=theme.OKABE_ITO[2],
                                       label="median of the runs"), "std")
-    curves = charts.closed_form_curves(theory_curves)
+    if condition:
+        # a static chart: one axis, floor to top, for every filter, so that moving between them compares like with
+        # like, with ticks at the powers of ten
+        spread.layer[0].encoding.y.scale = alt.Scale(type="log", domain=[SPREAD_FLOOR, SPREAD_TOP])
+        spread.layer[0].encoding.y.axis = spread_axis(spread_ticks(SPREAD_FLOOR, SPREAD_TOP))
+    else:  # a live chart: its ticks are set for each redraw's range (chart)
+        spread.layer[0].encoding.y.axis = spread_axis([])
+    # the dashed curve is named by a label at its end instead of a legend (see curve_label)
+    curves = charts.closed_form_curves(theory_curves).encode(
+        color=alt.Color("curve:N", legend=None, scale=alt.Scale(range=theme.OKABE_ITO[1:3])))
+    label = curve_label(theory_curves, condition)
     if condition:
         curves = curves.transform_filter(condition)
-    spread_panel = alt.layer(spread, curves, charts.reference_rule(1.0, "real spread")).properties(
+    spread_panel = alt.layer(spread, curves, label, charts.reference_rule(1.0, "real spread")).properties(
         width=theme.WIDTH, height=theme.HEIGHT)
     return [mean_panel, spread_panel]
 
 
-@functools.cache
+@charts.cached_template
 def live_template() -> charts.Template:
     panels = fan_layers(alt.NamedData("fans"), alt.NamedData("theory"), alt.NamedData("belief"))
     return charts.Template(alt.hconcat(*panels).resolve_scale(color="independent").properties(
+        autosize=RELAYOUT,
         description="Two panels over generations for the panel's settings: the fitted mean and the fitted standard "
                     "deviation (log scale) of a Gaussian refitted to its own filtered samples, median and 10-90% band "
                     "across runs, with the real values and the verifier's belief as reference lines."))
@@ -63,12 +139,16 @@ def chart(**values) -> dict:
     the fans of the fitted mean and spread, with the closed form where one is known."""
     settings = FreshSettings(**values)
     tables = live_tables(settings)
-    return live_template().fill(
+    spec = live_template().fill(
         {"fans": tables.fans, "theory": tables.theory, "belief": tables.belief},
-        titles={("hconcat", 0): f"{FILTER_LABELS[settings.filter_name]}, {settings.real_share:.0%} fresh real data, "
-                                f"{settings.seeds:,} runs",
-                ("hconcat", 1): f"median spread at generation {settings.generations}: "
-                                f"{tables.final_median_spread:.3g}"})
+        titles={("hconcat", 0): [f"{FILTER_LABELS[settings.filter_name]}, {settings.real_share:.0%} fresh real data",
+                                 f"{settings.seeds:,} runs"],
+                ("hconcat", 1): [f"median spread at generation {settings.generations}:",
+                                 readable(tables.final_median_spread)]})
+    spread = tables.fans[tables.fans.measure == "std"]
+    band = spec["hconcat"][1]["layer"][0]["layer"][0]  # the spread fan's band, which carries the y axis
+    band["encoding"]["y"]["axis"]["values"] = spread_ticks(spread["low"].min(), spread["high"].max())
+    return spec
 
 
 def panel(**overrides) -> Panel:
@@ -93,7 +173,8 @@ def filter_chart(tables: FilterTables) -> alt.HConcatChart:
     selected = "datum.filter == filter && (datum.filter != 'verifier' || datum.bias == bias)"
     return alt.hconcat(*fan_layers(fans, tables.curves, tables.belief, selected)).add_params(
         filter_menu, bias).resolve_scale(color="independent").properties(
-        title=f"{FILTER_GRID.seeds:,} runs of the Gaussian, n = {SAMPLES}, no fresh data; dashed: closed form",
+        title=[f"{FILTER_GRID.seeds:,} runs of the Gaussian, n = {SAMPLES}", "no fresh data; band: 10–90% of runs"],
+        autosize=RELAYOUT,
         description="Two panels over generations: the fitted mean and the fitted standard deviation (log scale) of a "
                     "Gaussian refitted to its own filtered samples, median and 10-90% band across runs. With no "
                     "filter the spread shrinks slowly, with the likelihood filter fast; the verifier holds the "
@@ -115,12 +196,12 @@ def share_chart(grid: pd.DataFrame) -> alt.HConcatChart:
     """The Gaussian's variance and the regression's error against generation, with a slider for the fresh share
     (`share_grid()`, made with collapse.fresh.SHARE_GRID)."""
     grid = grid.assign(value=charts.significant(grid["value"], 4))  # a lighter page
-    share = charts.slider("share", "fresh real share (%) ", list(SHARE_GRID.share_percents), value=30)
+    share = charts.slider("share", "fresh real share (%; 0 is replace) ", list(SHARE_GRID.share_percents), value=30)
     return alt.hconcat(
-        series_lines(grid, "datum.model == 'gaussian' && datum.share == share", "Gaussian: mean fitted variance s²"),
+        series_lines(grid, "datum.model == 'gaussian' && datum.share == share", "Gaussian: mean fitted s²"),
         series_lines(grid, "datum.model == 'regression' && datum.share == share",
-                     "regression: error ÷ one fit's error", log=True)).add_params(share).properties(
-        title="Fresh real data each generation (0% is replace)",
+                     "regression error ÷ one fit's", log=True)).add_params(share).properties(autosize=RELAYOUT,
+        title="Fresh real data each generation",
         description=f"Two panels over {SHARE_GRID.generations} generations, for the chosen share of fresh real data: "
                     f"the mean fitted variance of a Gaussian (n = {SAMPLES}) with its closed form, which settles at a "
                     "level that rises with the share, and the mean error of a linear regression "
@@ -140,8 +221,8 @@ def lambda_chart(grid: pd.DataFrame) -> alt.HConcatChart:
         alt.layer(series_lines(grid, "datum.measure == 'variance' && datum.lam == lam",
                                "E[s²] ÷ real set's variance"), replace_line),
         series_lines(grid, "datum.measure == 'mean_drift' && datum.lam == lam",
-                     "E[(μ − real set's mean)²] ÷ its variance")).add_params(lam).properties(
-        title="A fixed real set plus λ times as much synthetic data (grey dotted: replace)",
+                     "E[gap²] ÷ real set's variance")).add_params(lam).properties(
+        title=["A fixed real set plus λ times as much", "synthetic data (grey dotted: replace)"], autosize=RELAYOUT,
         description="Two panels over generations for the chosen lambda: the mean fitted variance of a Gaussian "
                     "relative to its fixed real set, which settles near 1 for every lambda while replace (grey) "
                     "decays, and the mean squared gap between the fitted mean and the real set's mean, which "

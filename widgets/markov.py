@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import html
+import textwrap
 
 import altair as alt
 import numpy as np
@@ -25,8 +26,9 @@ def metric_panels(data, keep: str | None = None) -> alt.VConcatChart:
     def small_chart(names: list[str], title: str, percent: bool) -> alt.Chart:
         chart = alt.Chart(data).mark_line(point=True).encode(
             x=charts.GENERATION,
-            y=alt.Y("value:Q", title=title, axis=alt.Axis(format="%" if percent else ".3~g"),
-                    scale=alt.Scale(zero=False)),
+            # a share that stays at 100% (accumulate keeps every word) must read "100%", not "100.000000%"
+            y=alt.Y("value:Q", title=title, scale=alt.Scale(zero=False),
+                    axis=alt.Axis(format=".1~%", tickMinStep=0.001) if percent else alt.Axis(format=".3~g")),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom") if len(names) > 1 else None,
                             scale=alt.Scale(range=theme.OKABE_ITO)),
             tooltip=[alt.Tooltip("generation:Q"), alt.Tooltip("series:N", title="measure"),
@@ -37,11 +39,11 @@ def metric_panels(data, keep: str | None = None) -> alt.VConcatChart:
 
     # each chart its own colour scale (at every level of nesting), so the loss chart keeps its legend
     return alt.vconcat(
-        alt.hconcat(small_chart(["vocabulary"], "vocabulary, share of generation 1", True),
-                    small_chart(["rare_word_survival"], "rare words known, share of gen. 1", True),
+        alt.hconcat(small_chart(["vocabulary"], "share of gen. 1's vocabulary", True),
+                    small_chart(["rare_word_survival"], "share of gen. 1's rare words", True),
                     ).resolve_scale(color="independent"),
-        alt.hconcat(small_chart(["distinct_2"], "distinct word pairs / all pairs", True),
-                    small_chart(["heldout_loss", "self_cross_entropy"], "cross-entropy, bits per token", False),
+        alt.hconcat(small_chart(["distinct_2"], "distinct pairs / all pairs", True),
+                    small_chart(["heldout_loss", "self_cross_entropy"], "cross-entropy (bits/token)", False),
                     ).resolve_scale(color="independent"),
     ).resolve_scale(color="independent")
 
@@ -117,6 +119,16 @@ def panel(**overrides) -> Panel:
 
 
 # --- the static chart: every (order, regime) run when the book is built (collapse.markov.static_grid) -------------
+EXCERPT_WIDTH = 72  # characters of 13 px Georgia in a line of the 540 px excerpt panel
+EXCERPT_LINES = 3
+
+
+def wrapped_excerpt(text: str) -> str:
+    """`text` broken into at most EXCERPT_LINES lines of EXCERPT_WIDTH characters (the last one ends with "..." if
+    the excerpt goes on), joined by newlines for the chart's text mark."""
+    return "\n".join(textwrap.wrap(text, EXCERPT_WIDTH, max_lines=EXCERPT_LINES, placeholder=" ..."))
+
+
 def static_chart(grid: pd.DataFrame, lines: pd.DataFrame) -> alt.VConcatChart:
     """The four metric charts and a line of writing, with bound controls for order, regime and generation
     (`static_grid()`, made with collapse.markov.STATIC)."""
@@ -128,9 +140,14 @@ def static_chart(grid: pd.DataFrame, lines: pd.DataFrame) -> alt.VConcatChart:
                                list(range(1, int(grid["generation"].max()) + 1)), value=1)
     keep = charts.matches(order, regime)
     panels = metric_panels(grid, keep)
-    writing = alt.Chart(lines).mark_text(align="left", fontSize=13, font="Georgia, serif", color=theme.NEUTRAL).encode(
-        x=alt.value(0), y=alt.value(12), text="line:N",
-    ).transform_filter(f"{keep} && datum.generation == generation").properties(width=2 * theme.WIDTH + 40, height=24)
+    # the excerpt in whole lines that fit the chart's width (a line cut with an ellipsis would hide what the model
+    # wrote; on a phone the whole chart is scaled down with it, book_assets/static/chart-fit.js)
+    wrapped = lines.assign(line=[wrapped_excerpt(text) for text in lines["line"]])
+    writing = alt.Chart(wrapped).mark_text(align="left", baseline="top", fontSize=13, font="Georgia, serif",
+                                           color=theme.NEUTRAL, lineBreak="\n", lineHeight=17).encode(
+        x=alt.value(0), y=alt.value(2), text="line:N",
+    ).transform_filter(f"{keep} && datum.generation == generation").properties(
+        width=2 * theme.WIDTH + 40, height=17 * EXCERPT_LINES + 4)
     return alt.vconcat(panels, writing.properties(title="the first lines it wrote")).add_params(
         order, regime, generation).properties(description=(
             f"{METRIC_PANELS_DESCRIPTION} One run for the chosen order and regime; under replace the vocabulary and "
@@ -140,15 +157,15 @@ def static_chart(grid: pd.DataFrame, lines: pd.DataFrame) -> alt.VConcatChart:
 
 def survival_chart(table: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart(table).encode(x=alt.X("resamplings:Q", title="generations of resampling"),
-                                   color=alt.Color("count:N", title="word in the real sample",
+                                   color=alt.Color("seen:N", title="word in the real sample",
                                                    scale=alt.Scale(range=theme.OKABE_ITO)))
     simulated = base.mark_point(filled=True, size=40).encode(
         y=alt.Y("simulated:Q", title="share of such words still written", axis=alt.Axis(format="%")),
-        tooltip=["count:N", "resamplings:Q", alt.Tooltip("simulated:Q", format=".3f"),
+        tooltip=["seen:N", "resamplings:Q", alt.Tooltip("simulated:Q", format=".3f"),
                  alt.Tooltip("closed form:Q", format=".3f")])
     closed = base.mark_line(strokeDash=[6, 4]).encode(y="closed form:Q")
     return alt.layer(closed, simulated).properties(
-        width=2 * theme.WIDTH, height=220, title="Points: simulation. Dashed: branching-process prediction",
+        width=2 * theme.WIDTH, height=220, title=["How long a rare word lasts", "points: simulated; dashed: predicted"],
         description="The share of the real sample's words seen once, twice and five times that a unigram model "
                     "still writes, against generations of resampling: simulated points on dashed curves of the "
                     "branching-process prediction. Every curve falls; the rarer the word, the sooner.")

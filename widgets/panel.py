@@ -13,9 +13,12 @@ import html
 import logging
 from typing import Callable
 
-import altair as alt
-import ipywidgets as widgets
-from IPython.display import clear_output, display
+try:
+    import altair as alt
+    import ipywidgets as widgets
+    from IPython.display import clear_output, display
+except ModuleNotFoundError:  # the reader's in-browser kernel: it imports the chapters' modules but builds no panel
+    alt = widgets = clear_output = display = None
 
 from collapse._checks import check_choice
 from collapse.regimes import REGIME_LABELS
@@ -160,11 +163,15 @@ class RunPanel(Panel):
 
 
 # Controls, built the same way in every panel. Sliders report on release, so a drag runs one experiment, not fifty.
+# A label beside its control is 170 px wide; book_assets/static/readable.css puts it above the control in a grid
+# cell too narrow for both, and lets it wrap rather than be cut.
 STYLE = {"description_width": "170px"}
 
 
 def _wide() -> widgets.Layout:
-    return widgets.Layout(width="100%")  # a Layout of its own: the panel hides controls one at a time
+    # "auto" fills the panel's grid cell less the control's margins (ipywidgets' own width is a fixed 300 px; "100%"
+    # plus the margins runs out of the cell). A Layout of its own: the panel hides controls one at a time.
+    return widgets.Layout(width="auto")
 
 
 def int_slider(description: str, value: int, low: int, high: int) -> widgets.IntSlider:
@@ -192,7 +199,7 @@ def buttons(description: str, options: list[tuple[str, str]], value: str) -> wid
 
 
 def seed_box(value: int) -> widgets.IntText:
-    return widgets.IntText(value=value, description="random seed", style=STYLE)
+    return widgets.IntText(value=value, description="random seed", style=STYLE, layout=_wide())
 
 
 
@@ -229,7 +236,7 @@ def controls_from(settings: Settings, names: tuple[str, ...] | None = None
         elif meta["steps"] is not None:
             controls[name] = steps_slider(label, list(meta["steps"]), value)
         elif meta["control"] == "box":
-            controls[name] = widgets.IntText(value=value, description=label, style=STYLE)
+            controls[name] = widgets.IntText(value=value, description=label, style=STYLE, layout=_wide())
         elif isinstance(value, float):
             controls[name] = widgets.FloatSlider(value=value, min=meta["low"], max=meta["high"],
                                                  step=meta["step"] or 0.05, description=label,

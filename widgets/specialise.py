@@ -19,6 +19,9 @@ __all__ = ["chart", "counting_chart", "panel", "static_chart", "static_grid"]
 
 CONTENDER_COLOURS = alt.Scale(domain=list(CONTENDERS), range=[theme.OKABE_ITO[1], theme.OKABE_ITO[0], theme.NEUTRAL,
                                                               theme.OKABE_ITO[2]])
+# re-lay the chart out when a control changes what it draws (Vega does not by default, so a state with wider labels
+# than the opening one is cut at the chart's edge)
+RELAYOUT = {"type": "pad", "resize": True}
 DESCRIPTION = ("Held-out bits per token on comedies, histories and tragedies for four models: a specialist trained "
                "on one kind of play, a general model with the same number of training tokens, a general model "
                "with all the training plays, and that model tailored to the specialist's kind of play. Points are "
@@ -44,7 +47,7 @@ def point_layers(data) -> list[alt.Chart]:
 @functools.cache
 def live_template() -> charts.Template:
     return charts.Template(alt.layer(*point_layers(alt.NamedData("comparison"))).properties(
-        width=2 * theme.WIDTH, height=260, description=DESCRIPTION))
+        width=2 * theme.WIDTH, height=260, description=DESCRIPTION, autosize=RELAYOUT))
 
 
 def chart(**values) -> dict:
@@ -52,9 +55,16 @@ def chart(**values) -> dict:
     specification: the four models' bits per token on every kind of play."""
     settings = SpecialiseSettings(**values)
     tables = live_tables(settings)
-    return live_template().fill({"comparison": tables.comparison}, titles={
-        (): f"{settings.domain} specialist, {settings.budget_tokens:,} tokens: {tables.advantage:+.3f} bits per "
-            "token against the general model"})
+    return live_template().fill({"comparison": tables.comparison}, titles={(): headline(settings, tables.advantage)})
+
+
+def headline(settings: SpecialiseSettings, advantage: float) -> list[str]:
+    """The live chart's title, in lines that fit a narrow panel: what the specialist saves (or loses) on its own
+    kind of play against the general model with its budget, in words rather than a signed number."""
+    verdict = (f"{abs(advantage):.3f} bits per token {'better' if advantage > 0 else 'worse'} than" if advantage
+               else "no better or worse than")
+    return [f"{settings.domain} specialist, {settings.budget_tokens:,} tokens:", verdict,
+            "the general model with the same budget"]
 
 
 def panel(**overrides) -> Panel:
@@ -73,11 +83,16 @@ def static_chart(grid: pd.DataFrame) -> alt.LayerChart:
     budget = charts.slider("budget", "training tokens ", sorted(grid.budget.unique().tolist()))
     layers = [layer.transform_filter(charts.matches(domain, budget)) for layer in point_layers(grid)]
     return alt.layer(*layers).add_params(domain, budget).properties(
-        width=2 * theme.WIDTH, height=260, description=DESCRIPTION,
-        title="A specialist, a general model with its budget, and one with everything")
+        width=2 * theme.WIDTH, height=260, description=DESCRIPTION, autosize=RELAYOUT,
+        title=["A specialist and three general models:", "same budget, all the data, tailored"])
 
 
 # --- counting -------------------------------------------------------------------------------------------------
+# the legend's words for collapse.tools.ANSWERERS
+ANSWERER_LABELS = ("{'model': 'the character model', 'commonest length': 'always the commonest length', "
+                   "'tool': 'the counting tool'}[datum.label]")
+
+
 def counting_chart(table: pd.DataFrame) -> alt.Chart:
     """Bars of the share of held-out words each answerer counts right, one panel per order
     (collapse.tools.counting_table())."""
@@ -88,7 +103,7 @@ def counting_chart(table: pd.DataFrame) -> alt.Chart:
         x=alt.X("answerer:N", sort=answerers, title=None, axis=None),  # the legend names the bars
         y=alt.Y("correct:Q", title="held-out words counted right", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("answerer:N", sort=answerers, title=None,
+        color=alt.Color("answerer:N", sort=answerers, title=None, legend=alt.Legend(labelExpr=ANSWERER_LABELS),
                         scale=alt.Scale(domain=answerers, range=[theme.OKABE_ITO[1], theme.NEUTRAL,
                                                                  theme.OKABE_ITO[0]])),
         column=alt.Column("order:O", title="order of the character model"),

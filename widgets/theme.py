@@ -10,7 +10,10 @@ Importing this module registers the theme but switches nothing on: a chapter ask
 importing the book's code never changes how a reader's other Altair charts look.
 """
 
-import altair as alt
+try:
+    import altair as alt
+except ModuleNotFoundError:  # the reader's in-browser kernel has no altair, and draws no chart with a theme
+    alt = None
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 NEUTRAL = "#888888"  # reference lines ("the real data") in a grey readable on light and dark pages
@@ -22,8 +25,7 @@ HEIGHT = 200
 THEME = "collapse"
 
 
-@alt.theme.register(THEME, enable=False)
-def collapse_theme() -> alt.theme.ThemeConfig:
+def collapse_theme() -> "alt.theme.ThemeConfig":  # a string: altair may be missing
     return {
         "config": {
             "background": "transparent",
@@ -38,6 +40,9 @@ def collapse_theme() -> alt.theme.ThemeConfig:
         }
     }
 
+
+if alt is not None:
+    alt.theme.register(THEME, enable=False)(collapse_theme)
 
 
 def enable() -> None:

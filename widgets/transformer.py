@@ -65,6 +65,7 @@ def static_chart(frame: pd.DataFrame | None = None) -> alt.LayerChart:
                  alt.Tooltip("max(value):Q", format=".4~g", title="highest seed")])
     return alt.layer(mean, spread).add_params(measure).properties(
         width=520, height=260, title=alt.Title(choice_title("measure", MEASURES), fontSize=13),
+        autosize=alt.AutoSizeParams(type="pad", resize=True),  # re-laid out when the menu widens the tick labels
         description=f"Line chart against generation of the measure chosen in the menu ({', '.join(MEASURES.values())})"
                     f", for the stored runs of a tiny transformer under {', '.join(STORED.regimes)}: a line for the "
                     f"mean of {STORED.seeds} seeds and a band from the lowest to the highest seed. Generation 0 is "

@@ -87,7 +87,9 @@ def ring_points(data, keep: str | None = None, size: int = 150) -> alt.Chart:
     chart = alt.Chart(data)
     chart = chart.transform_filter(keep) if keep else chart
     scale = alt.Scale(domain=[-RING_VIEW, RING_VIEW], nice=False)
-    return chart.transform_flatten(["xs", "ys"]).mark_circle(size=5, opacity=0.6, color=theme.OKABE_ITO[0]).encode(
+    # clip: a stray point outside the square would push the chart's edge (and its title) out of line
+    return chart.transform_flatten(["xs", "ys"]).mark_circle(size=5, opacity=0.6, color=theme.OKABE_ITO[0],
+                                                            clip=True).encode(
         x=alt.X("xs:Q", axis=None, scale=scale), y=alt.Y("ys:Q", axis=None, scale=scale),
     ).properties(width=size, height=size)
 
