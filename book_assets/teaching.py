@@ -4,7 +4,9 @@
   "Chapters" caption of _toc.yml (title, "You will be able to" objectives, **Time:**, **Prerequisites:**,
   exercises), so it stays true as chapters are added or changed.
 - Launch and download links that use the generated notebooks in notebooks/ (scripts/make_notebooks.py): Colab and
-  nbgitpuller cannot open a chapter's MyST source, which is what Jupyter Book's buttons point at.
+  nbgitpuller cannot open a chapter's MyST source, which is what Jupyter Book's buttons point at. A page with no
+  notebook there (no code: the preface) gets no launch menu and no .ipynb download, and the JupyterHub button
+  appears only when `launch_buttons.jupyterhub_url` names a hub (not a reserved example name).
 - The student edition (`student_edition = True`, set by `scripts/build_book.py --student`): every exercise's
   solution is removed from the pages; its launch and .ipynb download buttons use notebooks/student/, the same
   notebooks without solutions, and the download of the page's MyST source (solutions and all) is withdrawn.
@@ -14,6 +16,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from docutils import nodes
@@ -27,11 +30,28 @@ TIME_MARK = "**Time:**"
 PREREQUISITES_MARK = "**Prerequisites:**"
 NOTEBOOK_FOLDER = "notebooks"
 STUDENT_NOTEBOOK_FOLDER = "notebooks/student"
+LAUNCHERS = ("Binder", "Colab", "JupyterHub")  # the theme's launch buttons that open a notebook, by their text
+# Names reserved for examples and documentation (RFC 2606, RFC 6761): a hub URL on one is a placeholder, not a hub.
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+EXAMPLE_TOP_LEVEL = ("example", "invalid", "test")
 
 
 def notebook_path(root: Path, docname: str, student: bool = False) -> Path:
     """Where scripts/make_notebooks.py writes a page's notebook: notebooks/<name>.ipynb, or under notebooks/student/."""
     return root / (STUDENT_NOTEBOOK_FOLDER if student else NOTEBOOK_FOLDER) / f"{Path(docname).name}.ipynb"
+
+
+def configured_hub(launch_buttons: dict) -> str:
+    """The JupyterHub of `launch_buttons.jupyterhub_url`, or "" when none is set or the URL is a placeholder (an
+    http(s) URL whose host is an example name, or no URL at all): no button should lead there."""
+    url = (launch_buttons.get("jupyterhub_url") or "").strip()
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme not in ("http", "https") or not host:
+        return ""
+    if host.rsplit(".", 1)[-1] in EXAMPLE_TOP_LEVEL or any(host == d or host.endswith("." + d) for d in EXAMPLE_DOMAINS):
+        return ""
+    return url
 
 
 @dataclass
@@ -138,26 +158,36 @@ class RemoveSolutions(SphinxTransform):
 
 def _use_generated_notebooks(app, pagename, templatename, context, doctree):
     """Point the Binder, Colab and JupyterHub buttons, and the .ipynb download, at notebooks/<chapter>.ipynb
-    (notebooks/student/<chapter>.ipynb in the student edition).
+    (notebooks/student/<chapter>.ipynb in the student edition). A page with no such notebook has no code to run: it
+    loses the launch menu and the .ipynb download (the theme's would open or download its MyST source as a notebook
+    of prose). The JupyterHub button goes unless a hub is configured (`configured_hub`).
 
     (Binder could open the MyST source through jupytext, but Notebook 7 opens a .md file in its text editor.)"""
     notebook = notebook_path(Path(app.srcdir), pagename, app.config.student_edition)
+    hub = configured_hub(app.config.html_theme_options.get("launch_buttons", {}))
+    groups = context.get("header_buttons", [])
+    if not notebook.is_file():
+        groups[:] = [group for group in groups if group.get("label") != "launch-buttons"]
     # e.g. chapters/capped.md: what the theme's launch links open (its `sourcename` is empty without copied sources)
     source = Path(app.env.doc2path(pagename, False)).as_posix() if pagename in app.env.all_docs else ""
     downloaded = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"  # where the theme copied the executed notebook
-    for group in context.get("header_buttons", []):
+    for group in groups:
         if group.get("label") == "download-buttons":
             buttons = group["buttons"]
             offered = any(button.get("label") == "download-notebook-button" for button in buttons)
             if app.config.student_edition:  # it copies no page sources (they hold the solutions): the theme offers
                 buttons[:] = [button for button in buttons if button.get("label") != "download-source-button"]
+            if not notebook.is_file():
+                buttons[:] = [button for button in buttons if button.get("label") != "download-notebook-button"]
             if notebook.is_file() and not offered:  # no download, so the notebook's is added here
                 buttons.insert(0, {"type": "link", "url": f"{context['pathto']('_sources', 1)}/{pagename}.ipynb",
                                    "text": ".ipynb", "icon": "fas fa-code", "label": "download-notebook-button",
                                    "tooltip": "Download notebook file (exercises, no solutions)"})
-        if notebook.is_file() and source and group.get("label") == "launch-buttons":
+        if group.get("label") == "launch-buttons":
+            if not hub:
+                group["buttons"][:] = [button for button in group["buttons"] if button.get("text") != "JupyterHub"]
             for button in group["buttons"]:
-                if button.get("text") in ("Binder", "Colab", "JupyterHub"):
+                if source and button.get("text") in LAUNCHERS:
                     button["url"] = button["url"].replace(source, notebook.relative_to(app.srcdir).as_posix())
     if notebook.is_file():  # (the student edition copies no page sources, so the folder may not be there yet)
         downloaded.parent.mkdir(parents=True, exist_ok=True)
