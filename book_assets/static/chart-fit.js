@@ -140,7 +140,7 @@
     drawing.style.height = "auto";
   };
 
-  const correct = async (element) => {
+  const correct = async (element, mayRestack = true) => {
     const state = views.get(element);
     if (!state?.signals.length) {
       if (state?.result) scaleToFit(element, state.result);
@@ -156,17 +156,14 @@
       const drawn = drawnWidth(state.result);
       if (!available || !drawn) return "fits"; // hidden: the resize observer comes back when it is shown
       const perRow = state.stacked ? 1 : state.across;
-      const next = Math.min(MAX_PANEL, state.width + (available - drawn) / perRow);
-      // side by side while each panel keeps MIN_PANEL (less 10 px of hysteresis, so that a chart at the threshold
-      // does not flap between the two layouts), stacked otherwise
-      if (state.across > 1 && !state.stacked && next < MIN_PANEL - 10) return "restack";
-      if (state.across > 1 && state.stacked) {
-        // each panel's width if the panels went back side by side, each with the axes and legends it has now
-        const besideEach = (available - SPACING * (state.across - 1)) / state.across - (drawn - state.width);
-        if (besideEach >= MIN_PANEL) return "restack";
-      }
-      if (Math.abs(next - state.width) < 2 && drawn <= available + 1) return "fits";
-      state.width = Math.max(120, next); // a floor, so that a pathological label cannot shrink a panel to nothing
+      // (aiming 2 px inside the column: the panels' widths are whole pixels, the drawing's need not be)
+      const next = Math.min(MAX_PANEL, state.width + (available - 2 - drawn) / perRow);
+      // side by side while each panel keeps MIN_PANEL (less 10 px of slack), stacked otherwise. Only that way: a
+      // stacked chart goes back side by side when its column widens (drawn afresh), never on a guess from its
+      // stacked measurements, which would make a chart at the threshold flap between the two layouts.
+      if (mayRestack && state.across > 1 && !state.stacked && next < MIN_PANEL - 10) return "restack";
+      if (Math.abs(next - state.width) < 2 && drawn <= available) return "fits";
+      state.width = Math.floor(Math.max(120, next)); // a floor, so that a pathological label cannot shrink a panel to nothing
       for (const name of state.signals) {
         try {
           view.signal(name, Math.floor(state.width));
@@ -192,7 +189,9 @@
       return result;
     }
     const current = withCurrentValues(spec, previous?.result);
-    let stacked = previous?.stacked ?? (across > 1 && (available - SPACING * (across - 1)) / across - ROOM_GUESS < MIN_PANEL);
+    let stacked = previous?.restacking ? true
+      : across > 1 && (available - SPACING * (across - 1)) / across - ROOM_GUESS < MIN_PANEL;
+    // At most two drawings: the first guess, and stacked if the first, measured, leaves its panels too narrow.
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const perRow = stacked ? 1 : across;
       const width = Math.min(MAX_PANEL, (available - SPACING * (perRow - 1)) / perRow - ROOM_GUESS);
@@ -202,8 +201,13 @@
                           room: available});
       listen(element, result, spec);
       if (!views.get(element).signals.length) scaleToFit(element, result);
-      if ((await correct(element)) !== "restack") break;
-      stacked = !stacked;
+      if (stacked) {
+        await correct(element, false);
+        break;
+      }
+      const outcome = await correct(element);
+      if (outcome !== "restack" && drawnWidth(views.get(element).result) <= room(element) + 1) break;
+      stacked = true; // too narrow side by side, or still wider than its column: one panel under the other
     }
     return views.get(element).result;
   };
@@ -236,7 +240,7 @@
   };
   const refit = async (element) => {
     const state = views.get(element);
-    state.stacked = !state.stacked;
+    state.restacking = true; // side by side has become too narrow (a control widened the labels): stack
     return fit(element, state.spec, state.options);
   };
 
@@ -280,7 +284,8 @@
     window.bookCharts = {
       embed,
       MIN_PANEL,
-      views: () => [...views].filter(([element]) => element.isConnected).map(([element, state]) => ({element, view: state.result.view, stacked: state.stacked, width: state.width})),
+      views: () => [...views].filter(([element]) => element.isConnected).map(([element, state]) => ({element, view: state.result.view, stacked: state.stacked, width: state.width,
+                                                                signals: state.signals})),
       // a promise that the chart in `element` has finished correcting its width after its last change
       settled: (element) => views.get(element)?.settling ?? Promise.resolve(),
       // the same for every chart on the page (after a change of the window's width, say)
