@@ -76,7 +76,7 @@ class FeedbackSource(RealData):
         if models == 0 or self.adoption == 0:
             return np.zeros((seeds, rows), dtype=np.intp)
         back = rng.geometric(self.adoption, size=(seeds, rows))  # generations back to the model copied, >= 1
-        return np.where(back <= models, models + 1 - back, 0)
+        return np.where(back <= models, models + 1 - back, 0).astype(np.intp)
 
     def draw(self, seeds: int, rows: int, rng: np.random.Generator) -> np.ndarray:
         """`rows` rows per seed from H_t: each origin writes its rows in one call, for every seed at once."""

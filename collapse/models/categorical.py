@@ -49,7 +49,9 @@ class CategoricalModel(Model):
             raise ValueError(f"outcome ids must lie in 0..{self.outcomes - 1}; got {rows.min()}..{rows.max()}.")
         seeds = rows.shape[0]
         offsets = (np.arange(seeds) * self.outcomes)[:, None]
-        return np.bincount((rows + offsets).ravel(), minlength=seeds * self.outcomes).reshape(seeds, self.outcomes)
+        # np.intp: bincount refuses int64 ids where an index is 32 bits (WebAssembly, in the reader's browser)
+        ids = (rows + offsets).ravel().astype(np.intp)
+        return np.bincount(ids, minlength=seeds * self.outcomes).reshape(seeds, self.outcomes)
 
     def combine(self, summaries: Sequence[np.ndarray]) -> np.ndarray:
         return np.sum(summaries, axis=0)
@@ -65,7 +67,7 @@ class CategoricalModel(Model):
         """n draws per seed: multinomial counts, spelled out as ids and shuffled, shape (seeds, rows)."""
         seeds = params.shape[0]
         counts = rng.multinomial(rows, self.probabilities(params))  # (seeds, K), one multinomial per seed
-        ids = np.repeat(np.tile(np.arange(self.outcomes), seeds), counts.ravel())
+        ids = np.repeat(np.tile(np.arange(self.outcomes), seeds), counts.ravel().astype(np.intp))  # see above
         # shuffled so that any slice of a generation's rows (fresh-mix keeps the first ones) is a fair draw
         return rng.permuted(ids.reshape(seeds, rows), axis=1)
 
