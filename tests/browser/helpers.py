@@ -77,10 +77,9 @@ def move_bound_slider(page, chart_locator, slider_index, value):
 # The ways test_readable.py looks at every page, as Playwright context options ("" is conftest's default view).
 VIEWS = {"": {}, "dark": {"color_scheme": "dark"}, "phone": {"viewport": {"width": 390, "height": 844}}}
 
-# WCAG 2 contrast of text against what lies behind it, from computed styles: each text's colour (SVG `fill`, or
-# `color`), with its opacity and its ancestors', over the backgrounds of its ancestors composited from the root down.
-# Returns [{text, ratio, colour, background}] for every text drawn in the elements matching the selector.
-_CONTRASTS = r"""(selector) => {
+# Colour arithmetic in the page, shared by the contrast checks: CSS colour parsing, alpha compositing, WCAG 2
+# relative luminance and contrast ratio, and the opaque background behind an element (its ancestors composited).
+COLOURS = r"""
   const rgba = (css) => { const m = /rgba?\(([^)]*)\)/.exec(css); if (!m) return null;
                           const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
                           return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
@@ -92,7 +91,13 @@ _CONTRASTS = r"""(selector) => {
   const behind = (el) => { const chain = []; for (let e = el; e; e = e.parentElement) chain.unshift(e);
     return chain.reduce((bg, e) => { const c = rgba(getComputedStyle(e).backgroundColor);
                                      return c && c[3] > 0 ? over(c, bg) : bg; }, [255, 255, 255, 1]); };
-  const opacity = (el) => { let o = 1; for (let e = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+"""
+
+# WCAG 2 contrast of text against what lies behind it, from computed styles: each text's colour (SVG `fill`, or
+# `color`), with its opacity and its ancestors', over the backgrounds of its ancestors composited from the root down.
+# Returns [{text, ratio, colour, background}] for every text drawn in the elements matching the selector.
+_CONTRASTS = r"""(selector) => {
+""" + COLOURS + r"""  const opacity = (el) => { let o = 1; for (let e = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
                             return o; };
   const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility === "visible";
   const texts = [];

@@ -7,7 +7,7 @@ widgets/panel.py."""
 import pytest
 
 from .conftest import visit_site
-from .helpers import SCREENSHOTS, open_page
+from .helpers import COLOURS, SCREENSHOTS, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -47,18 +47,7 @@ _LAYOUT = """(min) => {
 # For every visible menu and number box in the panels: the contrast of its edge against what lies behind it, and of its
 # text against its own background (opaque colours composited from the root down).
 _FIELDS = r"""() => {
-  const rgba = (css) => { const m = /rgba?\(([^)]*)\)/.exec(css); if (!m) return null;
-                          const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
-                          return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
-  const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat([1]);
-  const luminance = (c) => { const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255;
-      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-  const ratio = (a, b) => { const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-                            return (l1 + 0.05) / (l2 + 0.05); };
-  const behind = (el) => { const chain = []; for (let e = el; e; e = e.parentElement) chain.unshift(e);
-    return chain.reduce((bg, e) => { const c = rgba(getComputedStyle(e).backgroundColor);
-                                     return c && c[3] > 0 ? over(c, bg) : bg; }, [255, 255, 255, 1]); };
-  const fields = [...document.querySelectorAll(".widget-subarea :is(select, input[type=text], input[type=number])")];
+""" + COLOURS + r"""  const fields = [...document.querySelectorAll(".widget-subarea :is(select, input[type=text], input[type=number])")];
   return fields.filter((e) => e.getClientRects().length > 0).map((field) => {
     const style = getComputedStyle(field);
     const around = behind(field.parentElement);
