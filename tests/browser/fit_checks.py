@@ -79,10 +79,10 @@ CHART = _COMMON + r"""
   // the texts the chart asked for, whole: a drawn text ending in "…" that is not one of them was cut short by Vega
   // (at an axis's or legend's label limit); an excerpt that the data themselves end with an ellipsis is not
   const asked = new Set();
-  const collect = (node) => { for (const m of node.items || []) { for (const it of m.items || []) {
-    if (it.text !== undefined) asked.add((Array.isArray(it.text) ? it.text.join("") : String(it.text)).replace(/\n/g, "").trim());
-    collect(it);
-  } } };
+  const collect = (node) => {  // marks and items alike: each has its children in `items`
+    if (node.text !== undefined) asked.add((Array.isArray(node.text) ? node.text.join("") : String(node.text)).replace(/\n/g, "").trim());
+    (node.items || []).forEach(collect);
+  };
   collect(entry.view.scenegraph().root);
   // text outside the drawing or the column, or cut short by Vega with an ellipsis
   for (const text of drawing.querySelectorAll("text")) {
