@@ -172,17 +172,6 @@ def test_the_closed_form_is_drawn_exactly_where_one_is_known(filter_name, has_cu
     assert (len(theory) > 0) == has_curve
 
 
-def test_readable_numbers_never_use_e_notation_or_round_to_zero():
-    assert fresh.readable(0.6262) == "0.626"
-    assert fresh.readable(0.0042416) == "0.0042"
-    assert fresh.readable(3.2363925e-06) == "0.0000032"
-    assert fresh.readable(9.86e-16) == "9.9 × 10⁻¹⁶"
-    assert fresh.readable(0.0) == "0"
-    for value in (1e-3, 2.5e-5, 7e-9, 1e-300):
-        shown = fresh.readable(value)
-        assert "e" not in shown and shown.strip("0.") != "", shown
-
-
 def test_the_live_spread_axis_ticks_follow_the_data(panel):
     band = panel.spec["hconcat"][1]["layer"][0]["layer"][0]  # the spread fan's band carries the y axis
     values = band["encoding"]["y"]["axis"]["values"]

@@ -129,12 +129,6 @@ def test_live_titles_fit_a_narrow_panel_and_write_numbers_for_people(settings):
     assert not any("e-" in line or "e+" in line for line in lines), lines  # no 1.4e-05 in a title
 
 
-def test_readable_writes_small_and_large_numbers_as_powers_of_ten():
-    assert telephone.readable(0.324) == "0.324"
-    assert telephone.readable(1.38e-5) == "1.4 × 10⁻⁵"
-    assert telephone.readable(2e7) == "2.0 × 10⁷"
-
-
 def test_no_closed_form_legend_where_no_closed_form_is_drawn():
     def legends(**settings):
         spec = telephone.chart(seeds=20, generations=10, **settings)

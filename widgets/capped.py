@@ -12,7 +12,6 @@ from collapse.capped import REAL_SIZES, STATIC, CappedSettings, live_curves, sca
 from widgets import charts, theme
 from widgets import panel as controls
 from widgets.panel import Panel
-from widgets.telephone import power_of_ten_labels
 
 __all__ = ["chart", "panel", "scarcity_chart", "scarcity_table", "static_chart", "static_grid"]
 
@@ -25,7 +24,7 @@ def curve_layers(data) -> list[alt.Chart]:
     line = alt.Chart(data).mark_line(strokeWidth=2).encode(
         x=charts.GENERATION,
         y=alt.Y("relative:Q", title="error ÷ error of generation 1", scale=alt.Scale(type="log"),
-                axis=alt.Axis(labelExpr=power_of_ten_labels())),
+                axis=alt.Axis(labelExpr=charts.power_of_ten_labels("y"))),
         color=alt.Color("series:N", scale=SERIES_COLOURS, title=None),
         tooltip=["series:N", "generation:Q", alt.Tooltip("relative:Q", format=".3g")])
     return [line]

@@ -30,19 +30,47 @@ GENERATION = {"shorthand": "generation:Q", "title": "generation", "scale": {"nic
 
 def quantile_fan(data: pd.DataFrame, *, title: str, log: bool = False, color: str = OKABE_ITO[0],
                  label: str = "simulated runs", columns: tuple[str, str, str] = ("low", "median", "high"),
-                 ) -> alt.LayerChart:
-    """A shaded band between the `columns` low and high, with the median drawn over it, against `generation`."""
+                 axis: dict | None = None) -> alt.LayerChart:
+    """A shaded band between the `columns` low and high, with the median drawn over it, against `generation`; `axis`
+    draws the y axis (power_of_ten_labels, say)."""
     low, median, high = columns
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     base = alt.Chart(data).encode(x=GENERATION)
     band = base.mark_area(opacity=0.25, color=color).encode(
-        y=alt.Y(f"{low}:Q", title=title, scale=scale), y2=f"{high}:Q",
+        y=alt.Y(f"{low}:Q", title=title, scale=scale, axis=alt.Undefined if axis is None else axis), y2=f"{high}:Q",
         tooltip=[alt.Tooltip("generation:Q"), alt.Tooltip(f"{low}:Q", format=".3g", title="10th percentile"),
                  alt.Tooltip(f"{median}:Q", format=".3g", title="median"),
                  alt.Tooltip(f"{high}:Q", format=".3g", title="90th percentile")])
     line = base.mark_line(color=color, strokeWidth=2.5).encode(
         y=f"{median}:Q", strokeDash=alt.StrokeDash("series:N", title=None, legend=None))
     return alt.layer(band, line.transform_calculate(series=f"'{label}'"))
+
+
+POWERS_FROM = 1e4  # a log axis whose domain spans this factor labels every tick as a power of ten (10⁴, 10⁻⁷)
+
+
+def power_of_ten_labels(scale: str | None = None, digits: int = 3) -> str:
+    """A Vega label expression for a log axis. With no `scale`: every power of ten with a superscript exponent (10⁻²,
+    10⁰, 10¹⁰) and nothing between them, so that every label has one form however many decades the axis spans (no
+    "1,000,000" beside "1e+10"). With the axis's `scale` (the compiled scale's name: "y" for a single view,
+    "concat_0_y" for the first panel of an hconcat): plain numbers ("0.1", "20", "500") while its domain spans less
+    than a factor POWERS_FROM, the powers of ten once it spans more. Exponents up to `digits` digits."""
+    exponent = "round(log(datum.value) / LN10)"
+    superscript = "substring('⁰¹²³⁴⁵⁶⁷⁸⁹', {d}, {d} + 1)"
+    places = [superscript.format(d=f"floor(abs({exponent}) / {10 ** place}) % 10") for place in range(digits)]
+    # the higher digits only where the exponent has them
+    written = places[0]
+    for place in range(1, digits):
+        written = f"(abs({exponent}) >= {10 ** place} ? {places[place]} : '') + {written}"
+    # only the powers themselves are labelled (a log axis also ticks at 2, 3, ... 9 times each)
+    is_power = f"abs(log(datum.value) / LN10 - {exponent}) < 1e-6"
+    power = f"{is_power} ? '10' + ({exponent} < 0 ? '⁻' : '') + {written} : ''"
+    if scale is None:
+        return power
+    # plain numbers label the ticks that start with 1, 2 or 5 (a label on every tick would crowd the axis)
+    leading = "round(datum.value / pow(10, floor(log(datum.value) / LN10 + 1e-9)))"
+    plain = f"indexof([1, 2, 5], {leading}) >= 0 ? format(datum.value, ',~g') : ''"
+    return f"peek(domain('{scale}')) / domain('{scale}')[0] >= {POWERS_FROM:g} ? {power} : {plain}"
 
 
 def closed_form_curves(data: pd.DataFrame) -> alt.Chart:

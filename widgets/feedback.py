@@ -28,23 +28,13 @@ def distance_layer(data, title: str, log: bool = True) -> alt.Chart:
     """Median distance against generation, the copying world solid and the clean one dashed: on a log axis labelled
     at powers of ten (a Gaussian's KL spans many of them), or on a linear one (bits per token)."""
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-    axis = alt.Axis(labelExpr=power_of_ten_labels()) if log else alt.Axis(format=".1f")
+    axis = alt.Axis(labelExpr=charts.power_of_ten_labels()) if log else alt.Axis(format=".1f")
     return alt.Chart(data).mark_line(strokeWidth=2.5).encode(
         x=charts.GENERATION, y=alt.Y("distance:Q", title=title, scale=scale, axis=axis),
         color=alt.Color("world:N", scale=WORLD_COLOURS, title=None),
         strokeDash=alt.StrokeDash("world:N", scale=alt.Scale(domain=[CLEAN, ADOPTING], range=[[4, 3], [1, 0]]),
                                   legend=None),
         tooltip=["world:N", "generation:Q", alt.Tooltip("distance:Q", format=".4g", title="median distance")])
-
-
-def power_of_ten_labels() -> str:
-    """A Vega label expression for a log axis: 10⁻², 10⁰, 10¹⁰ at the powers of ten, nothing between them, so that
-    every label has one form however many decades the axis spans (no "1,000,000" beside "1e+10")."""
-    exponent = "round(log(datum.value) / LN10)"
-    text = f"toString({exponent})"
-    for digit, raised in zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"):
-        text = f"replace({text}, regexp('{digit}', 'g'), '{raised}')"
-    return f"abs(log(datum.value) / LN10 - {exponent}) < 1e-6 ? '10' + {text} : ''"
 
 
 def share_layers(data) -> list[alt.Chart]:

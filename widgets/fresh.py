@@ -11,10 +11,11 @@ import pandas as pd
 from collapse.fresh import (FILTER_GRID, FILTER_LABELS, LAMBDA_GRID, SAMPLES, SHARE_GRID, SPREAD_FLOOR, FilterTables,
                             FreshSettings, filter_grid, lambda_grid, live_tables, replace_variance, share_grid)
 from widgets import charts, theme
+from widgets.numbers import power_of_ten, readable
 from widgets import panel as controls
 from widgets.panel import Panel
 
-__all__ = ["chart", "filter_chart", "filter_grid", "lambda_chart", "lambda_grid", "panel", "readable",
+__all__ = ["chart", "filter_chart", "filter_grid", "lambda_chart", "lambda_grid", "panel",
            "share_chart", "share_grid"]
 
 SERIES = ["simulated", "closed form"]  # simulated: solid blue; closed form: dashed orange
@@ -28,24 +29,6 @@ SERIES_DASHES = {"shorthand": "series:N", "legend": None, "scale": {"domain": SE
 # re-lay the chart out when a control changes what it draws (Vega does not by default, so a state with wider labels
 # than the opening one is cut at the chart's edge)
 RELAYOUT = {"type": "pad", "resize": True}
-SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def readable(value: float, decimals: int = 3) -> str:
-    """A number for running text and tables: `decimals` decimals down to 0.01 (0.626), two significant figures
-    below (0.0042, 0.0000032), and a power of ten for what positional notation would drown in zeros
-    (9.9 × 10⁻¹⁶), never "0.000" or "3.2e-06"."""
-    value = float(value)
-    if value == 0:
-        return "0"
-    if abs(value) >= 0.01:
-        return f"{value:.{decimals}f}"
-    mantissa, exponent = f"{value:.1e}".split("e")
-    if int(exponent) >= -6:
-        return f"{value:.{1 - int(exponent)}f}"
-    return f"{mantissa} × 10" + str(int(exponent)).translate(SUPERSCRIPTS)
-
-
 def curve_label(curves, condition: str | None = None) -> alt.Chart:
     """"closed form" written above the start of each dashed curve (where every curve is near the real spread, and
     clear of the real spread's own label at the right): drawn only where a curve is, so no state of a chart names a
@@ -73,7 +56,7 @@ def spread_axis(values: list[float]) -> alt.Axis:
     ten below (never "0.000001" beside "0.5"). Its labels take a fixed width, so that moving a control never
     shifts the panel beside it."""
     lowest = int(f"{SPREAD_FLOOR:.0e}".split("e")[1])  # the floor's power of ten
-    powers = [f"10{str(power).translate(SUPERSCRIPTS)}" for power in range(lowest, -3)]
+    powers = [power_of_ten(power) for power in range(lowest, -3)]
     label = (f"datum.value >= 0.001 ? format(datum.value, '~g') : "
              "[" + ", ".join(f"'{power}'" for power in powers) + f"][round(log(datum.value) / LN10) - ({lowest})]")
     return alt.Axis(values=values, labelExpr=label, minExtent=LABEL_EXTENT, maxExtent=LABEL_EXTENT)

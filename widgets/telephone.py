@@ -14,59 +14,16 @@ from collapse.regimes import REGIME_LABELS
 from collapse.telephone import (COLLAPSED_BELOW, ESTIMATOR_LABELS, REAL_TAIL_MASS, STATIC, TelephoneSettings,
                                 live_tables, static_grid)
 from widgets import charts, theme
+from widgets.numbers import title_number
 from widgets import panel as controls
 from widgets.panel import Panel
 
 __all__ = ["chart", "panel", "static_chart", "static_grid"]
 
 
-POWERS_FROM = 1e4  # a log axis whose domain spans this factor labels every tick as a power of ten (10⁴, 10⁻⁷)
-
-
-def power_of_ten_labels(scale: str = "y", digits: int = 3) -> str:
-    """A Vega label expression for the log axis of `scale` (the compiled scale's name: "y" for a single view,
-    "concat_0_y" for the first panel of an hconcat): while its domain spans less than a factor POWERS_FROM, plain
-    numbers ("0.1", "20", "500"); once it spans more (the Gaussian's error under replace grows to 10²⁰), every tick
-    as a power of ten with a superscript exponent, so that the axis never mixes "1e+20" with "1,000,000" or "1e-7"
-    with "0.000001"."""
-    exponent = "round(log(datum.value) / LN10)"
-    superscript = "substring('⁰¹²³⁴⁵⁶⁷⁸⁹', {d}, {d} + 1)"
-    places = [superscript.format(d=f"floor(abs({exponent}) / {10 ** place}) % 10") for place in range(digits)]
-    # the higher digits only where the exponent has them
-    written = places[0]
-    for place in range(1, digits):
-        written = f"(abs({exponent}) >= {10 ** place} ? {places[place]} : '') + {written}"
-    # only the powers themselves are labelled (a log axis also ticks at 2, 3, ... 9 times each)
-    is_power = f"abs(log(datum.value) / LN10 - {exponent}) < 1e-6"
-    power = f"{is_power} ? '10' + ({exponent} < 0 ? '⁻' : '') + {written} : ''"
-    # plain numbers label the ticks that start with 1, 2 or 5 (a label on every tick would crowd the axis)
-    leading = "round(datum.value / pow(10, floor(log(datum.value) / LN10 + 1e-9)))"
-    plain = f"indexof([1, 2, 5], {leading}) >= 0 ? format(datum.value, ',~g') : ''"
-    return f"peek(domain('{scale}')) / domain('{scale}')[0] >= {POWERS_FROM:g} ? {power} : {plain}"
-
-
-def with_y_axis(fan, axis: dict):
-    """`fan` (charts.quantile_fan) with its y axis drawn as `axis` (the band's layer carries the axis)."""
-    fan = fan.copy()  # (altair may have moved the layers' data up to the layer chart: keep it there)
-    band = fan.layer[0]
-    y = band.encoding.y.copy()
-    y.axis = axis
-    fan.layer = [band.encode(y=y), *fan.layer[1:]]
-    return fan
-
-
 # (axes as dicts, which altair takes, so that the module imports where altair is missing)
-SPREAD_AXIS = {"labelExpr": power_of_ten_labels("concat_0_y")}  # the spread falls to 10⁻⁷ and below
+SPREAD_AXIS = {"labelExpr": charts.power_of_ten_labels("concat_0_y")}  # the spread falls to 10⁻⁷ and below
 SHARE_AXIS = {"format": ".1~%"}  # a tail mass is a share of the probability, as "real data: 4.55%" is
-
-
-def readable(value: float) -> str:
-    """A positive number for a title: 0.324 or 1,000 as they are, 0.0000138 as 1.4 × 10⁻⁵."""
-    if value == 0 or 1e-3 <= abs(value) < 1e5:
-        return f"{value:,.3g}"
-    mantissa, exponent = f"{value:.1e}".split("e")
-    superscripts = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-    return f"{mantissa} × 10{str(int(exponent)).translate(superscripts)}"
 
 
 @charts.cached_template
@@ -74,8 +31,8 @@ def live_template() -> charts.Template:
     """The live chart's structure: the fan of runs with the closed forms, and a histogram at one generation."""
     fan = alt.layer(
         charts.trajectories(alt.NamedData("runs")),
-        with_y_axis(charts.quantile_fan(alt.NamedData("fan"), title="fitted standard deviation", log=True,
-                                        label="median of the runs"), SPREAD_AXIS),
+        charts.quantile_fan(alt.NamedData("fan"), title="fitted standard deviation", log=True,
+                            label="median of the runs", axis=SPREAD_AXIS),
         charts.closed_form_curves(alt.NamedData("theory")),
         charts.reference_rule(1.0, "real data"),
     )
@@ -97,7 +54,7 @@ def chart(**values) -> dict:
     settings = TelephoneSettings(**values)
     tables = live_tables(settings)
     runs = f"{settings.seeds:,} runs of {REGIME_LABELS[settings.regime]}"
-    numbers = (f"median {readable(tables.median_at_shown)}; {tables.collapsed_share:.0%} of runs below "
+    numbers = (f"median {title_number(tables.median_at_shown)}; {tables.collapsed_share:.0%} of runs below "
                f"{COLLAPSED_BELOW:g}")
     spec = live_template().fill(
         {"runs": tables.runs, "fan": tables.fan, "theory": tables.theory, "histogram": tables.histogram},
@@ -105,7 +62,7 @@ def chart(**values) -> dict:
                 ("hconcat", 1): [f"generation {tables.shown_generation}", numbers]},
         description=f"{live_template().spec['description']} {runs} with {settings.samples_per_generation:,} "
                     f"samples per generation: at generation {tables.shown_generation} the median fitted standard "
-                    f"deviation is {readable(tables.median_at_shown)} (the real one is 1), and "
+                    f"deviation is {title_number(tables.median_at_shown)} (the real one is 1), and "
                     f"{tables.collapsed_share:.0%} of runs are below {COLLAPSED_BELOW:g}.")
     if tables.theory.empty:  # no closed form is known for this regime: no "closed form" legend over nothing
         for encoding in encodings(spec):
@@ -145,14 +102,13 @@ def static_chart(grid: pd.DataFrame) -> alt.HConcatChart:
     keep = charts.matches(samples, estimator, regime)
     runs = f"median of {STATIC.seeds:,} runs"
     spread = alt.layer(
-        with_y_axis(charts.quantile_fan(grid, title="fitted standard deviation", log=True, label=runs),
-                    SPREAD_AXIS).transform_filter(keep),
+        charts.quantile_fan(grid, title="fitted standard deviation", log=True, label=runs,
+                            axis=SPREAD_AXIS).transform_filter(keep),
         charts.reference_rule(1.0, "real data"),
     ).properties(title="How wide the model is")
     tails = alt.layer(
-        with_y_axis(charts.quantile_fan(grid, title="mass beyond ±2 real std. devs.", color=theme.OKABE_ITO[5],
-                                        label=runs, columns=("low_tail", "median_tail", "high_tail")),
-                    SHARE_AXIS).transform_filter(keep),
+        charts.quantile_fan(grid, title="mass beyond ±2 real std. devs.", color=theme.OKABE_ITO[5], label=runs,
+                            columns=("low_tail", "median_tail", "high_tail"), axis=SHARE_AXIS).transform_filter(keep),
         charts.reference_rule(REAL_TAIL_MASS, f"real data: {REAL_TAIL_MASS:.2%}"),
     ).properties(title="How much of the tails it keeps")
     return alt.hconcat(spread, tails).add_params(samples, estimator, regime).properties(
