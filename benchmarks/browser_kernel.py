@@ -4,13 +4,15 @@ benchmarks/results.json.
     python benchmarks/browser_kernel.py [chapter ...]     # default: telephone; BOOK_HTML=... for another build
 
 For each chapter, in headless Chromium (Debian's, /usr/bin/chromium) on the built site served from 127.0.0.1:
-- press -> live panel, cold: a fresh browser profile, nothing cached; from the press of "Run this panel in your
-  browser" to the first chart the browser's Python drew; with the worker's split of it (booting the interpreter,
-  loading numpy, scipy and pandas, unpacking and importing the book's code);
-- the same, warm: the page opened again in the same profile (the files come from the browser's cache);
+- press -> live panel, cold: a fresh browser profile, nothing cached or kept; from the press of "Run this panel in
+  your browser" to the first chart the browser's Python drew; with the worker's split of it (booting the
+  interpreter; installing numpy, scipy and pandas; that and importing them; importing the book's code);
+- the same, warm: the page opened again in the same profile, once the first start has kept its copy (the files come
+  from the browser's cache, and the start from what the first one kept: browser-kernel-worker.js);
 - a redraw after a control change (a new random seed, REDRAWS times): from the change to the chart on the page, and
-  the part spent in the chapter's `chart()` in the browser; beside it the same `chart()` calls (the same seeds) in
-  this process, which is what a server kernel's panel runs on the same change.
+  the part spent in the chapter's `chart()` in the browser. Beside it, the same seed changes in the same page with
+  the panel run by Live Code on a local Jupyter server (`make live`: the server kernel's redraw, from the change to
+  the new picture), and the same `chart()` calls in this process.
 Figures are printed beside the issue's targets, never asserted (machines are shared and noisy).
 """
 
@@ -60,7 +62,10 @@ def press_to_live(page, url: str) -> tuple[float, dict]:
     state = page.evaluate("() => window.bookBrowserKernel.state")
     if state == "failed":
         raise SystemExit(page.locator(".browser-kernel-status").first.inner_text())
-    return seconds, page.evaluate("() => window.bookBrowserKernel.timings.worker")
+    split = page.evaluate("() => window.bookBrowserKernel.timings.worker")
+    found = page.evaluate("() => window.bookBrowserKernel.found")
+    print(f"  press -> live {seconds:.1f} s: { {k: round(v, 2) for k, v in split.items()} }; found kept: {found}", flush=True)
+    return seconds, split
 
 
 def redraws(page, chapter: str) -> tuple[list[float], list[float], dict]:
@@ -102,16 +107,71 @@ def server_redraw(chapter: str, settings: dict) -> float:
     return statistics.median(times)
 
 
+def pick_start_settings(page, chapter: str, within) -> None:
+    if chapter in BROWSER_START:
+        label, option = BROWSER_START[chapter]
+        within.locator(".widget-inline-hbox", has=page.locator(f"label:text-is('{label}')")).locator(
+            "select").select_option(label=option)
+
+
+def server_page_redraws(browser, book_url: str, chapter: str) -> list[float]:
+    """The same seed changes in the same page, with the panel run by Live Code on a local Jupyter server (`make
+    live`): seconds from the change to a new picture in the panel's output (the kernel's chart() and everything
+    around it: the widget messages, the chart's specification and its drawing)."""
+    sys.path.insert(0, str(ROOT))
+    from scripts import live_book
+    from tests.browser.helpers import DRAWING, chart_picture, wait_for_redraw
+
+    process, url, token = live_book.start_jupyter_server(origin=book_url.rstrip("/"))
+    try:
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(live_book.live_url(book_url, url, token, page=f"chapters/{chapter}.html"), wait_until="load")
+        page.locator(".dropdown-launch-buttons .dropdown-toggle").click()
+        page.locator("button.btn-launch-thebe").click()
+        page.locator(".thebe-launch-button.thebe-status-ready").wait_for(timeout=300_000)
+        cell = page.locator("div.cell", has=page.locator(".CodeMirror-code", has_text="panel()")).last
+        cell.locator(".thebe-run-button").click()
+        output = cell.locator(".thebe-output .jp-OutputArea-executeResult")
+        output.locator(DRAWING).first.wait_for(timeout=300_000)
+        def settle():
+            page.wait_for_timeout(1500)  # the first chart drawn, and nothing pending
+        settle()
+        if chapter in BROWSER_START:
+            before = chart_picture(output)
+            pick_start_settings(page, chapter, output)
+            wait_for_redraw(page, output, before, timeout_ms=300_000)
+            settle()
+        box = output.locator(".widget-inline-hbox", has=page.locator("label:text-is('random seed')")).locator("input")
+        times = []
+        for seed in range(1, REDRAWS + 1):
+            before = chart_picture(output)
+            changed = time.perf_counter()
+            box.fill(str(100 + seed))
+            box.press("Enter")
+            wait_for_redraw(page, output, before, timeout_ms=300_000)
+            times.append(time.perf_counter() - changed)
+            settle()
+        page.context.close()
+        return times
+    finally:
+        live_book.stop(process)
+
+
 def measure(chapter: str, site: Path) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    url = serve(site) + f"chapters/{chapter}.html"
+    book_url = serve(site)
+    url = book_url + f"chapters/{chapter}.html"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
                                              args=["--headless", "--no-sandbox", "--disable-gpu"])
+        server_totals = server_page_redraws(browser, book_url, chapter)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         cold, cold_split = press_to_live(page, url)
+        # what the first start keeps for the next (stored after its first chart; redraws wait meanwhile)
+        page.wait_for_function("() => window.bookBrowserKernel.kept", timeout=120_000)
+        print(f"  kept: {page.evaluate('() => window.bookBrowserKernel.kept')}", flush=True)
         totals, engine, settings = redraws(page, chapter)
         page.close()
         page = context.new_page()  # the same profile: its HTTP cache holds the files
@@ -119,13 +179,15 @@ def measure(chapter: str, site: Path) -> dict[str, float]:
         browser.close()
     server = server_redraw(chapter, settings)
     redraw = statistics.median(totals)
+    server_total = statistics.median(server_totals)
     split = {f"browser_kernel_{kind}_{part}_s[{chapter}]": seconds
              for kind, parts in (("cold", cold_split), ("warm", warm_split)) for part, seconds in parts.items()}
     return {f"browser_kernel_cold_s[{chapter}]": cold, f"browser_kernel_warm_s[{chapter}]": warm, **split,
             f"browser_kernel_redraw_s[{chapter}]": redraw,
             f"browser_kernel_redraw_chart_call_s[{chapter}]": statistics.median(engine),
             f"server_kernel_chart_call_s[{chapter}]": server,
-            f"browser_kernel_redraw_ratio_[{chapter}]": redraw / server,
+            f"server_kernel_page_redraw_s[{chapter}]": server_total,
+            f"browser_kernel_redraw_ratio_[{chapter}]": redraw / server_total,
             f"browser_kernel_chart_call_ratio_[{chapter}]": statistics.median(engine) / server}
 
 

@@ -250,3 +250,50 @@ def test_the_engine_under_pyodide_draws_what_the_server_kernel_draws(cached, bun
                             f"{chapter} {overrides}: dataset {name}, {key}: {theirs[key]} there, {value} here"
                     else:
                         assert theirs[key] == value, f"{chapter} {overrides}: dataset {name}, {key}"
+
+
+# --- what the reader's browser keeps for its next start (browser_kernel.files_to_keep) ------------------------------
+def test_kept_bytecode_is_checked_against_its_source(tmp_path, monkeypatch):
+    """The .pyc files an import writes become checked-hash ones: the same bytecode, tied to the source's hash, so
+    that a changed source is compiled afresh even when its size and time stamp are those of the old one."""
+    import importlib.util
+
+    package = tmp_path / "kept_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    source = package / "module.py"
+    source.write_text("VALUE = 'first'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    importlib.import_module("kept_package.module")
+    pyc = Path(importlib.util.cache_from_source(str(source)))
+    written = pyc.read_bytes()
+    assert int.from_bytes(written[4:8], "little") == 0, "an import writes a timestamp .pyc"
+
+    listing = json.loads(browser_kernel.files_to_keep([str(tmp_path)]))
+    kept = pyc.read_bytes()
+    assert int.from_bytes(kept[4:8], "little") == browser_kernel.CHECKED_HASH
+    assert kept[8:16] == importlib.util.source_hash(source.read_bytes()) and kept[16:] == written[16:]
+    paths = {path for path, _ in listing["files"]}
+    assert {str(source), str(pyc), str(package / "__init__.py")} <= paths
+    assert all(size == Path(path).stat().st_size for path, size in listing["files"])
+    assert listing["compiled"] == sum(path.endswith(".pyc") for path in paths) == 2
+    only_compiled = json.loads(browser_kernel.files_to_keep([str(tmp_path)], True))
+    assert {path for path, _ in only_compiled["files"]} == {path for path in paths if path.endswith(".pyc")}
+
+    # another source of the same size and time stamp: a timestamp .pyc would be taken as current, this one is not
+    stamp = source.stat().st_mtime_ns
+    source.write_text("VALUE = 'other'\n")
+    os.utime(source, ns=(stamp, stamp))
+    for name in ("kept_package.module", "kept_package"):
+        sys.modules.pop(name)
+    importlib.invalidate_caches()
+    assert importlib.import_module("kept_package.module").VALUE == "other"
+    sys.modules.pop("kept_package.module"), sys.modules.pop("kept_package")
+
+
+def test_a_pyc_without_its_source_is_not_kept(tmp_path):
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    (cache / f"gone.{sys.implementation.cache_tag}.pyc").write_bytes(b"\0" * 16)
+    assert json.loads(browser_kernel.files_to_keep([str(tmp_path)])) == {"files": [], "compiled": 0}

@@ -8,7 +8,7 @@
 // of the saved one. One set of controls, inline. The static charts of the page are left alone throughout.
 //
 // `window.bookBrowserKernel` holds the state, for the book's browser tests and benchmarks: {state, lastReply,
-// timings, draws}.
+// timings, draws, found (what this start found kept by an earlier one), kept (what it kept for the next)}.
 (() => {
   const script = document.currentScript;
   const config = JSON.parse(script.dataset.config);
@@ -16,11 +16,19 @@
   const kernel = { state: "idle", lastReply: null, timings: {}, draws: 0, config };
   window.bookBrowserKernel = kernel;
 
-  // What the reader is told to expect, measured on 2 shared cores (benchmarks/browser_kernel.py and the browser
-  // tests): 20-34 s from the press to the first chart when the machine was fairly quiet, 59-86 s when other work
-  // kept it busy; about as long with the files in the browser's cache, since most of it is compiling the packages'
-  // WebAssembly, not downloading it.
-  const ESTIMATE = "from 20 s to a minute, depending on your computer, and about 40 MB to download the first time";
+  // What the reader is told to expect, measured on 2 cores (benchmarks/browser_kernel.py and the browser tests):
+  // the first start 10 s on a quiet machine, 2-3 times that on a busy one; a later start, from the copy this browser
+  // keeps (browser-kernel-worker.js), about 4 s.
+  const ESTIMATE = { first: "about 10 to 30 s, depending on your computer, and about 40 MB to download",
+                     kept: "about 5 s: this browser keeps a copy from an earlier start" };
+  async function keptBefore() {
+    try {
+      const keys = await (await caches.open("book-browser-kernel")).keys();
+      return keys.some((request) => request.url.includes("/browser-kernel-kept/packages-"));
+    } catch (error) {
+      return false; // no Cache Storage here (a file:// page, say): nothing is kept
+    }
+  }
   const ELSEWHERE = "Binder, or <code>make live</code> on your machine (see the page's launch buttons)";
 
   // --- the panels on the page, as the widget manager displays them ------------------------------------------------
@@ -83,8 +91,12 @@
       button.textContent = "Run this panel in your browser";
       panel.button = button;
       if (config.available) {
-        status.textContent = `No server needed: Python starts in this page (${ESTIMATE}). The page stays usable ` +
-          "meanwhile.";
+        const expect = (estimate) => `No server needed: Python starts in this page (${estimate}). The page ` +
+          "stays usable meanwhile.";
+        status.textContent = expect(ESTIMATE.first);
+        keptBefore().then((kept) => {
+          if (kept && kernel.state === "idle") status.textContent = expect(ESTIMATE.kept);
+        });
         button.addEventListener("click", () => startKernel(panel));
       } else {
         button.disabled = true;
@@ -140,6 +152,14 @@
       else if (data.type === "failed") fail(data.text);
       else if (data.type === "ready") live(data);
       else if (data.type === "drawn") drawn(data);
+      else if (data.type === "kept") {
+        kernel.kept = data;
+        if (data.bytes) {
+          kernel.keptNote = ` This browser now keeps a copy of Python's files for the next start ` +
+            `(${Math.round(data.bytes / 1e6)} MB; clearing this site's data removes it).`;
+          sayLive();
+        }
+      }
     };
     worker.postMessage({ type: "start", pyodide: here("pyodide/"), bundle: here("browser-kernel/book.zip"),
                          chapter: config.chapter });
@@ -150,6 +170,7 @@
     kernel.versions = ready.versions;
     kernel.timings.ready = performance.now();
     kernel.timings.worker = ready.seconds;
+    kernel.found = ready.kept; // what this start found kept by an earlier one (a snapshot, compiled files)
     for (const panel of panels) {
       if (panel.button) panel.button.hidden = true;
       for (const control of panel.controls) {
@@ -211,10 +232,16 @@
     kernel.draws += 1;
     kernel.timings.lastDraw = { total_ms: ms, python_ms: reply.python_ms, engine_ms: reply.seconds * 1000 };
     if (kernel.draws === 1) kernel.timings.firstChart = performance.now();
-    say(`Live: ${kernel.versions}, in your browser; every change to the panel re-runs the experiment here ` +
-      `(last redraw ${Math.round(ms)} ms).`);
+    kernel.lastMs = ms;
+    sayLive();
     panel.busy = false;
     if (panel.again) redraw(panel);
+  }
+
+  function sayLive() {
+    if (kernel.state !== "live" || kernel.lastMs === undefined) return;
+    say(`Live: ${kernel.versions}, in your browser; every change to the panel re-runs the experiment here ` +
+      `(last redraw ${Math.round(kernel.lastMs)} ms).${kernel.keptNote || ""}`);
   }
 
   // One way to put a chart on the page, the same as the book's other charts (sized to the column).

@@ -3,6 +3,11 @@ browser can run, pressing "Run this panel in your browser" starts Pyodide from t
 panel's own controls re-runs the chapter's experiment there, and the chart on the page is redrawn from it. Nothing
 leaves 127.0.0.1 and the console stays free of errors.
 
+The chapters are opened one after another in one browser tab, as a reader goes through the book: the first start is
+cold (nothing kept), and every later one must use what the one before kept for it (a snapshot of the booted
+interpreter, the installed packages with their bytecode, the book's bytecode), and still draw the same numbers. A
+damaged copy is set aside and Python starts afresh.
+
 "A fresh computation" is checked against this test's own Python: the same `widgets.<chapter>.chart(**settings)`, run
 here on the settings the browser ran, must give the same numbers (within a tolerance: the browser has numpy 2.0.2,
 this process another numpy, so no bit-for-bit agreement is asked for), and they must differ from the numbers drawn
@@ -18,6 +23,7 @@ import pytest
 
 from book_assets import browser_kernel
 
+from .conftest import visit_site
 from .helpers import SCREENSHOTS, SLIDERS, chart_picture, move_bound_slider, open_page, wait_for_redraw
 
 pytestmark = pytest.mark.browser
@@ -25,6 +31,7 @@ pytestmark = pytest.mark.browser
 # Booting Pyodide and loading numpy, scipy and pandas on a slow, shared machine; a run of the heavier panels there.
 START_TIMEOUT_MS = 240_000
 DRAW_TIMEOUT_MS = 120_000
+KEEP_TIMEOUT_MS = 120_000  # packing about 100 MB of installed files into the browser's Cache Storage
 # Records keep 6 significant figures (widgets.charts.records): a value next to a rounding boundary may round the
 # other way on another numpy, by one unit in the 6th figure.
 RELATIVE_TOLERANCE = 2e-5
@@ -32,6 +39,26 @@ NEW_SEED = 7  # every panel has a "random seed" box; another seed is a run only 
 # Settings a panel starts with that the browser cannot run (measuring's default model is Markov text, which needs
 # nltk): the test first picks one it can: (setting, its control's label, the value).
 BROWSER_SETTINGS = {"measuring": ("model", "model", "gaussian")}
+
+
+@pytest.fixture(scope="module")
+def reader_tab(browser):
+    """One tab for the chapters, one after another; `kept` is what the last start kept for the next (None at first)."""
+    with visit_site(browser) as tab:
+        tab.kept = None
+        yield tab
+
+
+@pytest.fixture
+def tab(reader_tab):
+    reader_tab.errors.clear()
+    reader_tab.external_requests.clear()
+    return reader_tab
+
+
+def wait_for_kept(page) -> dict:
+    page.wait_for_function("() => window.bookBrowserKernel.kept", timeout=KEEP_TIMEOUT_MS)
+    return page.evaluate("() => window.bookBrowserKernel.kept")
 
 
 def kernel_state(page) -> dict:
@@ -85,10 +112,14 @@ DRAWN_CHART = '.browser-kernel-chart[role="graphics-document"], .browser-kernel-
 
 
 @pytest.mark.parametrize("chapter", browser_kernel.BROWSER_CHAPTERS)
-def test_the_panel_runs_in_the_browser(browser_page, base_url, chapter):
-    page = open_page(browser_page, base_url, f"chapters/{chapter}.html")
+def test_the_panel_runs_in_the_browser(tab, base_url, chapter):
+    page = open_page(tab, base_url, f"chapters/{chapter}.html")
     button = page.locator(".browser-kernel-start")
     assert button.count() == 1, "one button by the chapter's live panel"
+    # the estimate the reader is given: a first start, or one from the copy an earlier start kept
+    expected = "about 5 s: this browser keeps a copy" if tab.kept else "about 40 MB to download"
+    page.wait_for_function("(text) => document.querySelector('.browser-kernel-status').textContent.includes(text)",
+                           arg=expected, timeout=10_000)
     pressed = time.monotonic()
     button.click()
     status = page.locator(".browser-kernel-status")
@@ -103,6 +134,13 @@ def test_the_panel_runs_in_the_browser(browser_page, base_url, chapter):
     reply = wait_for_draws(page, 1, START_TIMEOUT_MS)
     live = time.monotonic()
     assert "Live" in status.inner_text()
+    found = page.evaluate("() => window.bookBrowserKernel.found")
+    if tab.kept is None:  # the tab's first start: nothing kept yet
+        assert found == {"snapshot": False, "packages": 0, "book": 0}
+    else:  # what the start before kept
+        assert found["snapshot"], "the interpreter restored from the kept snapshot"
+        assert found["packages"] >= tab.kept["packages"] > 0, "the packages installed from the kept copy"
+        assert found["book"] > 0, "the book's bytecode from the kept copy"
     draws = 1
     panel = page.locator(".widget-vbox", has=page.locator(".widget-gridbox")).last  # the innermost: the panel
     if chapter in BROWSER_SETTINGS:
@@ -136,10 +174,45 @@ def test_the_panel_runs_in_the_browser(browser_page, base_url, chapter):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"browser_kernel__{chapter}.png", full_page=True)
-    print(f"{chapter}: live {live - pressed:.1f} s after the press; redrawn {redrawn - moved:.2f} s after the seed "
-          f"changed ({reply['seconds'] * 1000:.0f} ms in the engine)")
-    assert not browser_page.external_requests, "requests off 127.0.0.1:\n" + "\n".join(browser_page.external_requests)
-    assert not browser_page.errors, "console errors:\n" + "\n".join(browser_page.errors)
+    kept = wait_for_kept(page)
+    if tab.kept is None:
+        assert kept["snapshot"] and kept["packages"] > 0 and kept["book"] > 0, f"the first start keeps all: {kept}"
+        megabytes = round(kept["bytes"] / 1e6)
+        assert 50 < megabytes < 300 and f"keeps a copy of Python's files for the next start ({megabytes} MB" in \
+            status.inner_text(), "the reader is told what the browser keeps, and how large it is"
+    tab.kept = {"packages": max(kept["packages"], found["packages"]), "book": max(kept["book"], found["book"])}
+    print(f"{chapter}: live {live - pressed:.1f} s after the press ({'warm' if found['snapshot'] else 'cold'}); "
+          f"redrawn {redrawn - moved:.2f} s after the seed changed ({reply['seconds'] * 1000:.0f} ms in the engine); "
+          f"kept {kept}")
+    assert not tab.external_requests, "requests off 127.0.0.1:\n" + "\n".join(tab.external_requests)
+    assert not tab.errors, "console errors:\n" + "\n".join(tab.errors)
+
+
+def test_a_damaged_kept_copy_is_set_aside(tab, base_url):
+    """Every copy the browser keeps, overwritten with other bytes: Python starts afresh, draws what this test's
+    Python draws, and keeps new copies; the reader sees no error."""
+    page = open_page(tab, base_url, "chapters/fresh.html", screenshot=False)
+    if tab.kept is None:  # run on its own: a start to keep something first
+        page.locator(".browser-kernel-start").click()
+        wait_for_draws(page, 1, START_TIMEOUT_MS)
+        wait_for_kept(page)
+        page = open_page(tab, base_url, "chapters/fresh.html", screenshot=False)
+    damaged = page.evaluate("""async () => {
+        const cache = await caches.open("book-browser-kernel");
+        const keys = await cache.keys();
+        for (const key of keys) await cache.put(key, new Response(new Uint8Array(4096).fill(7)));
+        return keys.map((key) => key.url.split("/").pop().split("-")[0]).sort();
+    }""")
+    assert damaged == ["book", "packages", "snapshot"], "what the tab's earlier starts kept"
+    page.locator(".browser-kernel-start").click()
+    reply = wait_for_draws(page, 1, START_TIMEOUT_MS)
+    assert page.evaluate("() => window.bookBrowserKernel.found") == {"snapshot": False, "packages": 0, "book": 0}
+    ours = importlib.import_module("widgets.fresh").chart(**reply["settings"])
+    assert_same_numbers(reply["spec"], json.loads(json.dumps(ours)))
+    kept = wait_for_kept(page)
+    assert kept["snapshot"] and kept["packages"] > 0 and kept["book"] > 0
+    assert not tab.errors, "console errors:\n" + "\n".join(tab.errors)
+    assert not tab.external_requests
 
 
 @pytest.mark.parametrize("chapter", sorted(browser_kernel.BROWSER_CANNOT))
