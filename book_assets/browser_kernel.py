@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import struct
 import time
 import traceback
 from pathlib import Path
@@ -230,6 +231,26 @@ def files_to_keep(roots: list[str], compiled_only: bool = False) -> str:
     return json.dumps({"files": files, "compiled": compiled})
 
 
+# The UTC time zone as a zone file (RFC 8536, version 1): one local time type, 0 s from UTC, no daylight saving,
+# abbreviated "UTC"; no transitions, no leap seconds. The header's counts: UT/local and standard/wall indicators,
+# leap seconds, transitions, local time types, abbreviation bytes.
+UTC_ZONE_FILE = (b"TZif" + bytes(16) + struct.pack(">6l", 0, 0, 0, 0, 1, 4)
+                 + struct.pack(">lBB", 0, 0, 0) + b"UTC\0")
+
+
+def keep_utc_zone(folder: str) -> bool:
+    """Write the UTC time zone's file into `folder` (the first place dateutil looks for a zone's file) unless one is
+    there already; returns whether one was written. pandas asks dateutil for "UTC" when it is imported; with no
+    system zone files (the browser has none) dateutil builds every zone of its own tarball to find it, about half a
+    second there."""
+    target = Path(folder) / "UTC"
+    if target.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(UTC_ZONE_FILE)
+    return True
+
+
 # --- at book-build time -----------------------------------------------------------------------------------------
 def prebuilt_templates(chapters=BROWSER_CHAPTERS) -> dict[str, dict]:
     """Each chapter's live chart template, built with altair: {"widgets.<chapter>.live_template": spec}."""
@@ -246,6 +267,7 @@ def bundle_files(root: Path, chapters=BROWSER_CHAPTERS) -> dict[str, Path]:
     for name in (*SHARED_WIDGET_MODULES, *chapters):
         files[f"widgets/{name}.py"] = root / "widgets" / f"{name}.py"
     files["browser_kernel.py"] = Path(__file__)
+    files["kept_bytecode.py"] = Path(__file__).with_name("kept_bytecode.py")
     return files
 
 

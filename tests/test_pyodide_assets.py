@@ -86,7 +86,7 @@ def test_the_bundle_holds_this_checkout_and_is_reproducible(bundle, tmp_path):
         assert archive.read("collapse/telephone.py") == (ROOT / "collapse" / "telephone.py").read_bytes()
         templates = json.loads(archive.read(browser_kernel.TEMPLATES))
     assert {f"widgets/{chapter}.py" for chapter in browser_kernel.BROWSER_CHAPTERS} <= names
-    assert "browser_kernel.py" in names and "collapse/settings.py" in names
+    assert {"browser_kernel.py", "kept_bytecode.py", "collapse/settings.py"} <= names
     assert set(templates) == {f"widgets.{chapter}.live_template" for chapter in browser_kernel.BROWSER_CHAPTERS}
     again = browser_kernel.write_bundle(tmp_path / "again.zip", ROOT)
     assert again.read_bytes() == bundle.read_bytes()
@@ -297,3 +297,61 @@ def test_a_pyc_without_its_source_is_not_kept(tmp_path):
     cache.mkdir()
     (cache / f"gone.{sys.implementation.cache_tag}.pyc").write_bytes(b"\0" * 16)
     assert json.loads(browser_kernel.files_to_keep([str(tmp_path)])) == {"files": [], "compiled": 0}
+
+
+def test_kept_standard_library_bytecode_is_taken_instead_of_compiling(tmp_path, monkeypatch):
+    """kept_bytecode: what the zip importer compiled for the modules imported from a zip, written after one start,
+    is what it takes on the next instead of compiling the source: shown here by changing the source in the zip in
+    between (which the key of the kept copy rules out in the browser: the same Pyodide lock, the same standard
+    library)."""
+    import zipimport
+
+    from book_assets import kept_bytecode
+
+    monkeypatch.setattr(zipimport, "_get_module_code", zipimport._get_module_code)  # restored after
+    archive = tmp_path / "library.zip"
+
+    def write_library(value: str) -> None:
+        with zipfile.ZipFile(archive, "w") as library:
+            library.writestr("kept_first.py", f"VALUE = {value!r}\n")
+            library.writestr("kept_second.py", f"VALUE = {value!r}\n")
+        zipimport._zip_directory_cache.pop(str(archive), None)  # (the importer caches a zip's table of contents)
+        sys.path_importer_cache.pop(str(archive), None)
+
+    write_library("first")
+    monkeypatch.syspath_prepend(str(archive))
+    assert importlib.import_module("kept_first").VALUE == "first"
+    kept = tmp_path / "stdlib.marshal"
+    assert kept_bytecode.keep(str(kept), str(archive)) == 1 and kept.is_file()
+    assert kept_bytecode.keep(str(tmp_path / "again"), str(archive), known=1) == 1
+    assert not (tmp_path / "again").exists(), "nothing new: nothing written"
+    assert kept_bytecode.keep(str(tmp_path / "other"), str(tmp_path / "other.zip")) == 0, "only that zip's modules"
+
+    write_library("changed")
+    sys.modules.pop("kept_first")
+    assert kept_bytecode.use(str(kept), str(archive)) == 1
+    first = importlib.import_module("kept_first")
+    assert first.VALUE == "first", "the kept code, not the zip's source"
+    assert first.__file__ == str(archive / "kept_first.py") and first.__spec__.origin == first.__file__
+    assert importlib.import_module("kept_second").VALUE == "changed", "a module not kept is compiled"
+    sys.modules.pop("kept_first"), sys.modules.pop("kept_second")
+
+
+def test_the_kept_utc_zone_is_utc(tmp_path):
+    """browser_kernel.keep_utc_zone: the file dateutil finds first for "UTC" is the UTC zone, read by dateutil and
+    by the standard library's own zone reader: no offset and no daylight saving, at any date."""
+    import datetime
+    import io
+    import zoneinfo
+
+    from dateutil import tz
+
+    assert browser_kernel.keep_utc_zone(str(tmp_path)) is True
+    kept = (tmp_path / "UTC").read_bytes()
+    for zone in (tz.tzfile(io.BytesIO(kept)), zoneinfo.ZoneInfo.from_file(io.BytesIO(kept))):
+        for year in (1900, 1970, 2000, 2026, 2100):
+            for month in (1, 7):
+                moment = datetime.datetime(year, month, 1, 12, tzinfo=zone)
+                assert moment.utcoffset() == datetime.timedelta(0) and moment.dst() == datetime.timedelta(0)
+                assert moment.tzname() == "UTC"
+    assert browser_kernel.keep_utc_zone(str(tmp_path)) is False, "kept already: left as it is"

@@ -4,11 +4,12 @@
 // Messages in:  {type: "start", pyodide: URL of the folder with pyodide.js, bundle: URL of book.zip, chapter}
 //               {type: "draw", id, chapter, controls: [{label, value, index}]}
 // Messages out: {type: "progress", text}   while booting
-//               {type: "ready", versions, seconds: {boot, packages, code}, kept: what this start found kept}
+//               {type: "ready", versions, seconds: {boot, install, packages, code}, kept}  live; `kept`: what this
+//                                           start found kept by an earlier one {snapshot, packages, stdlib, book}
 //               {type: "failed", text}      the kernel cannot run here (the page says so)
 //               {type: "drawn", id, reply}  browser_kernel.draw's reply, parsed, with `python_ms`
-//               {type: "kept", snapshot, compiled}  what the browser now keeps for the next start (after the first
-//                                           chart, when there was something new to keep)
+//               {type: "kept", snapshot, packages, stdlib, book, bytes, seconds}  what this start stored for the next
+//                                           (after its first chart; zeros where nothing new was worth storing)
 //
 // What the browser keeps (this site's own Cache Storage; a start works the same without it, only slower), made here in
 // the reader's browser, after the first chart, from the verified files the site ships:
@@ -17,6 +18,8 @@
 // - the installed packages (site-packages and the shared libraries Pyodide put in /usr/lib) as one uncompressed pack,
 //   with the bytecode the imports wrote: the next start writes the files back and loads their WebAssembly libraries
 //   itself instead of fetching, checking and unzipping the wheels again (loadPackage);
+// - the standard library's bytecode (Python cannot cache what it compiles from the zip the standard library is in:
+//   book_assets/kept_bytecode.py) and the UTC time zone's file (browser_kernel.keep_utc_zone), with the packages;
 // - the book's own bytecode.
 // Each .pyc is a checked-hash one (browser_kernel.files_to_keep): Python compiles afresh where a source changed.
 // The keys hold digests of the Pyodide lock (and of the book's code), so another release of Pyodide or another build
@@ -26,10 +29,14 @@ const MODULES = { numpy: "numpy", scipy: "scipy.special", pandas: "pandas" };
 const CACHE = "book-browser-kernel";
 const SITE_PACKAGES = "/lib/python3.12/site-packages";
 const BOOK = "/home/pyodide/book";
+const STDLIB_ZIP = "/lib/python312.zip"; // the standard library's source, whose bytecode Python cannot cache
+const KEPT = "/home/pyodide/kept"; // what a start keeps beside the packages: the standard library's bytecode
+const STDLIB_KEPT = `${KEPT}/stdlib.marshal`; // (book_assets/kept_bytecode.py)
+const ZONES = "/usr/share/zoneinfo"; // where dateutil looks for a time zone's file first
 const SNAPSHOT_DIGEST = "x-sha256"; // the header that holds a kept snapshot's digest
 let pyodide = null;
 let draw = null;
-let keep = null; // what to store after the first chart: {cache, snapshotKey, snapshot, compiledKey, compiled}
+let keep = null; // what to store after the first chart, and what is kept already: {cache, keys, snapshot, ...}
 
 function progress(text) {
   postMessage({ type: "progress", text });
@@ -169,6 +176,7 @@ async function installPackages(cache, key, found) {
         await pyodide._api.loadDynlib(library, false, [`${SITE_PACKAGES}/${folder}.libs`]);
       }
       found.packages = keep.packagesCompiled = index.compiled;
+      keep.stdlibKept = index.stdlib || 0;
       return;
     } catch (error) {
       // half-installed: this start fails (the page says so), and the next press starts without the copy
@@ -187,7 +195,7 @@ async function installPackages(cache, key, found) {
 
 async function start({ pyodide: base, bundle, chapter }) {
   const times = {};
-  const found = { snapshot: false, packages: 0, book: 0 };
+  const found = { snapshot: false, packages: 0, book: 0, stdlib: 0 };
   let began = performance.now();
   progress("starting Python in your browser...");
   importScripts(base + "pyodide.js");
@@ -209,6 +217,10 @@ async function start({ pyodide: base, bundle, chapter }) {
   pyodide.unpackArchive(code, "zip", { extractDir: BOOK });
   const unpackBook = await keptPack(cache, keep.keys.book);
   if (unpackBook) keep.bookCompiled = found.book = unpackBook().compiled;
+  pyodide.runPython(`import sys; sys.path.insert(0, '${BOOK}')`);
+  if (pyodide.FS.analyzePath(STDLIB_KEPT).exists) {
+    found.stdlib = pyodide.pyimport("kept_bytecode").use(STDLIB_KEPT, STDLIB_ZIP);
+  }
   progress(`starting Python in your browser: importing ${PACKAGES.join(", ")}...`);
   for (const name of PACKAGES) {
     // a failed loadPackage only logs: importing the module is what tells whether it loaded
@@ -222,13 +234,13 @@ async function start({ pyodide: base, bundle, chapter }) {
 
   began = performance.now();
   progress("starting Python in your browser: importing the book's code and this chapter's experiment...");
-  pyodide.runPython(`import sys; sys.path.insert(0, '${BOOK}')`);
   const kernel = pyodide.pyimport("browser_kernel");
   const templates = pyodide.FS.readFile(`${BOOK}/prebuilt_templates.json`, { encoding: "utf8" });
   const versions = kernel.start(templates);
   kernel.prepare(chapter);
   draw = kernel.draw;
   keep.list = (roots, compiledOnly) => JSON.parse(kernel.files_to_keep(roots, compiledOnly));
+  keep.keepZone = kernel.keep_utc_zone;
   times.code = (performance.now() - began) / 1000;
   postMessage({ type: "ready", versions, seconds: times, kept: found });
 }
@@ -237,7 +249,7 @@ async function start({ pyodide: base, bundle, chapter }) {
 async function keepForNextTime() {
   const { cache, snapshot, keys } = keep;
   const began = performance.now();
-  const stored = { type: "kept", snapshot: false, packages: 0, book: 0, bytes: 0 };
+  const stored = { type: "kept", snapshot: false, packages: 0, stdlib: 0, book: 0, bytes: 0 };
   if (cache) {
     try {
       if (snapshot) {
@@ -248,13 +260,19 @@ async function keepForNextTime() {
         stored.snapshot = true;
       }
       // anew only when the imports compiled more than the kept copy holds (another chapter's modules, say)
-      const packages = keep.list([SITE_PACKAGES, "/usr/lib"], false);
-      if (packages.compiled > (keep.packagesCompiled || 0)) {
+      pyodide.FS.mkdirTree(KEPT);
+      const stdlib = pyodide.pyimport("kept_bytecode").keep(STDLIB_KEPT, STDLIB_ZIP, keep.stdlibKept || 0);
+      const zone = keep.keepZone(ZONES);
+      const packages = keep.list([SITE_PACKAGES, "/usr/lib", KEPT, ZONES], false);
+      packages.compiled += stdlib; // the modules compiled from the packages' source and from the standard library's
+      if (packages.compiled > (keep.packagesCompiled || 0) || zone) {
         const libraries = packages.files.map(([path]) => path).filter((path) => path.endsWith(".so"));
         packages.shared = libraries.filter((path) => path.startsWith("/usr/lib/"));
         packages.own = libraries.filter((path) => !path.startsWith("/usr/lib/"));
+        packages.stdlib = stdlib;
         stored.bytes += await writePack(packages, keys.packages);
         keep.packagesCompiled = stored.packages = packages.compiled;
+        keep.stdlibKept = stored.stdlib = stdlib;
       }
       const book = keep.list([BOOK], true);
       if (book.compiled > (keep.bookCompiled || 0)) {

@@ -136,11 +136,12 @@ def test_the_panel_runs_in_the_browser(tab, base_url, chapter):
     assert "Live" in status.inner_text()
     found = page.evaluate("() => window.bookBrowserKernel.found")
     if tab.kept is None:  # the tab's first start: nothing kept yet
-        assert found == {"snapshot": False, "packages": 0, "book": 0}
+        assert found == {"snapshot": False, "packages": 0, "book": 0, "stdlib": 0}
     else:  # what the start before kept
         assert found["snapshot"], "the interpreter restored from the kept snapshot"
         assert found["packages"] >= tab.kept["packages"] > 0, "the packages installed from the kept copy"
         assert found["book"] > 0, "the book's bytecode from the kept copy"
+        assert found["stdlib"] > 0, "the standard library's bytecode from the kept copy"
     draws = 1
     panel = page.locator(".widget-vbox", has=page.locator(".widget-gridbox")).last  # the innermost: the panel
     if chapter in BROWSER_SETTINGS:
@@ -176,7 +177,8 @@ def test_the_panel_runs_in_the_browser(tab, base_url, chapter):
     page.screenshot(path=SCREENSHOTS / f"browser_kernel__{chapter}.png", full_page=True)
     kept = wait_for_kept(page)
     if tab.kept is None:
-        assert kept["snapshot"] and kept["packages"] > 0 and kept["book"] > 0, f"the first start keeps all: {kept}"
+        assert kept["snapshot"] and kept["packages"] > kept["stdlib"] > 0 and kept["book"] > 0, \
+            f"the first start keeps all: {kept}"
         megabytes = round(kept["bytes"] / 1e6)
         assert 50 < megabytes < 300 and f"keeps a copy of Python's files for the next start ({megabytes} MB" in \
             status.inner_text(), "the reader is told what the browser keeps, and how large it is"
@@ -206,7 +208,8 @@ def test_a_damaged_kept_copy_is_set_aside(tab, base_url):
     assert damaged == ["book", "packages", "snapshot"], "what the tab's earlier starts kept"
     page.locator(".browser-kernel-start").click()
     reply = wait_for_draws(page, 1, START_TIMEOUT_MS)
-    assert page.evaluate("() => window.bookBrowserKernel.found") == {"snapshot": False, "packages": 0, "book": 0}
+    assert page.evaluate("() => window.bookBrowserKernel.found") == {"snapshot": False, "packages": 0, "book": 0,
+                                                                      "stdlib": 0}
     ours = importlib.import_module("widgets.fresh").chart(**reply["settings"])
     assert_same_numbers(reply["spec"], json.loads(json.dumps(ours)))
     kept = wait_for_kept(page)
