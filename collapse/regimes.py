@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from collapse._checks import (check_bool, check_choice, check_fraction, check_instance, check_int, check_interface,
-                              check_memory, check_real)
+                              MAX_RUN_BYTES, check_memory, check_real)
 
 
 class Pool:
@@ -82,36 +82,62 @@ def random_subsets(rng: np.random.Generator, seeds: int, population: int, size: 
     """Indices of a uniformly random `size`-subset of range(population), drawn independently for each seed.
 
     Returns (seeds, size) integers, distinct within each row. Two exact methods, picked by their cost: sorting random
-    keys touches the whole population; Robert Floyd's algorithm touches only `size` numbers per seed, but in a Python
-    loop of `size` steps (each step vectorised across seeds). `method` is "keys", "floyd" or "auto" (the cheaper).
+    keys touches the whole population; Robert Floyd's algorithm touches only `size` numbers per seed (`_floyd`).
+    `method` is "keys", "floyd" or "auto" (the cheaper).
     """
     check_instance("rng", rng, np.random.Generator, "a numpy Generator, such as np.random.default_rng(0)")
     check_choice("method", method, ("auto", "keys", "floyd"))
     seeds = check_int("seeds", seeds, 0)
-    population = check_int("population", population, 0)
+    # the rows of an array in memory: a run holds at most MAX_RUN_BYTES, so never more rows than that
+    population = check_int("population", population, 0, MAX_RUN_BYTES, why="the number of rows to draw from")
     size = check_int("size", size, 0)
     if not 0 <= size <= population:
         raise ValueError(f"size must be from 0 to population ({population:,}); got {size:,}.")
     if method == "auto":
         keys_seconds = seeds * population * 15e-9  # rough costs, measured on the book's 2-core reference machine
-        floyd_seconds = size * (8e-6 + seeds * 20e-9)
+        floyd_seconds = 150e-6 + seeds * size * 100e-9
         method = "keys" if keys_seconds <= floyd_seconds else "floyd"
-    # keys: a float per seed and candidate; floyd: a flag per seed and candidate; both: the chosen indices
+    # keys: a float per seed and candidate, and the result; floyd: a few arrays the size of the result
     check_memory(f"drawing {size:,} of {population:,} per seed for {seeds:,} seeds",
-                 seeds * (population * (8 if method == "keys" else 1) + size * 8), "the seeds or the population")
+                 seeds * (population * 8 + size * 8 if method == "keys" else size * 64 + 8),
+                 "the seeds or the population")
     if method == "keys":
         # The `size` smallest of independent uniform keys are a uniformly random subset.
         keys = rng.random((seeds, population))
         return np.argpartition(keys, size - 1, axis=1)[:, :size] if size else np.empty((seeds, 0), dtype=np.intp)
-    every_seed = np.arange(seeds)
-    taken = np.zeros((seeds, population), dtype=bool)
-    chosen = np.empty((seeds, size), dtype=np.intp)
-    for step, top in enumerate(range(population - size, population)):
-        candidate = rng.integers(0, top + 1, size=seeds)
-        pick = np.where(taken[every_seed, candidate], top, candidate)
-        taken[every_seed, pick] = True
-        chosen[:, step] = pick
-    return chosen
+    return _floyd(rng, seeds, population, size)
+
+
+def _floyd(rng: np.random.Generator, seeds: int, population: int, size: int) -> np.ndarray:
+    """Robert Floyd's algorithm (Bentley and Floyd, 1987), every seed and every step at once.
+
+    Step j (j = 0 .. size - 1, top_j = population - size + j) draws a candidate uniformly from 0 .. top_j and takes
+    it, or takes top_j itself if an earlier step took the candidate (it "clashes"); the picks are a uniform random
+    subset. Run step by step that is a Python loop of `size` small array operations, slow where each operation costs
+    much (the reader's browser: book_assets/browser_kernel.py). Here all candidates are drawn first. An earlier step
+    took step j's candidate v exactly when an earlier step drew v too, or v is top_k of an earlier step k that
+    clashed: so clash_j = repeat_j or (linked_j and clash_k), a chain of earlier steps that pointer jumping resolves
+    in about log2(size) rounds of whole-array operations, with the same picks as the step-by-step loop.
+    """
+    tops = np.arange(population - size, population)
+    candidates = rng.integers(0, tops + 1, size=(seeds, size))
+    # repeat: an earlier step drew the same candidate (each row's values moved into a range of their own, so that one
+    # stable sort finds them in every row; among equal values the earliest step sorts first)
+    flat = (candidates + (np.arange(seeds) * population)[:, None]).ravel()
+    order = np.argsort(flat, kind="stable")
+    repeat = np.zeros(flat.size, dtype=bool)
+    repeat[order[1:][flat[order[1:]] == flat[order[:-1]]]] = True
+    clash = repeat.reshape(seeds, size)
+    # linked: the candidate is top_k of an earlier step k, taken by it if it clashed. Invariant of the rounds:
+    # clash_j (final) = clash_j or (linked_j and clash_{link_j} (final)); each round halves the chains left.
+    link = candidates - (population - size)
+    linked = (link >= 0) & (link < np.arange(size)) & ~clash
+    link = np.where(linked, link, 0)
+    while linked.any():
+        clash = clash | (linked & np.take_along_axis(clash, link, axis=1))
+        linked = linked & np.take_along_axis(linked, link, axis=1) & ~clash
+        link = np.take_along_axis(link, link, axis=1)
+    return np.where(clash, tops, candidates)
 
 
 class Regime:

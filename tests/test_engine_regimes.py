@@ -5,10 +5,13 @@ are tagged -1, -2, ... in the order they are drawn (-1 is the first real sample)
 tagged t. The model's summary is the rows themselves, and `fit` records what it was given.
 """
 
+import math
+
 import numpy as np
 import pytest
 
 from collapse import Accumulate, AccumulateSubsample, FreshMix, Replace, make_regime, simulate
+from collapse import regimes
 from collapse.regimes import random_subsets
 from tests.tagging import TaggingModel, TaggingSource, tag_counts
 
@@ -115,6 +118,35 @@ def test_random_subsets_are_distinct_and_uniform(method, population, size):
     p = size / population
     assert np.all(np.abs(inclusion - p) <= 5 * np.sqrt(p * (1 - p) / seeds) + 1e-12)
 
+
+
+@pytest.mark.parametrize("method", ["keys", "floyd"])
+def test_random_subsets_draw_every_subset_equally_often(method):
+    """Uniform over whole subsets, not only over each element's inclusion: all C(6, 3) = 20 subsets, each with
+    probability 1/20, within 5 binomial standard deviations over the seeds."""
+    seeds, population, size = 40_000, 6, 3
+    chosen = np.sort(random_subsets(np.random.default_rng(2), seeds, population, size, method=method), axis=1)
+    subsets, counts = np.unique(chosen, axis=0, return_counts=True)
+    assert len(subsets) == math.comb(population, size)
+    p = 1 / len(subsets)
+    assert np.all(np.abs(counts / seeds - p) <= 5 * np.sqrt(p * (1 - p) / seeds))
+
+
+@pytest.mark.parametrize("population, size", [(10, 10), (10, 3), (64, 32), (4_800, 32), (100, 99), (3, 2), (7, 0)])
+def test_floyd_at_once_picks_what_floyd_step_by_step_picks(population, size):
+    """The whole-array version (`_floyd`) against the algorithm as Bentley and Floyd wrote it, one step at a time,
+    on the same candidates: the same picks, clashes and chains of clashes included."""
+    seeds = 200
+    tops = np.arange(population - size, population)
+    candidates = np.random.default_rng(3).integers(0, tops + 1, size=(seeds, size))
+    expected = np.empty_like(candidates)
+    for row in range(seeds):
+        taken = set()
+        for step, top in enumerate(tops):
+            pick = top if candidates[row, step] in taken else candidates[row, step]
+            taken.add(pick)
+            expected[row, step] = pick
+    assert np.array_equal(regimes._floyd(np.random.default_rng(3), seeds, population, size), expected)
 
 def test_make_regime_builds_each_regime_and_explains_missing_options():
     assert make_regime("replace") == Replace()

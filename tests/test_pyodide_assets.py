@@ -92,6 +92,25 @@ def test_the_bundle_holds_this_checkout_and_is_reproducible(bundle, tmp_path):
     assert again.read_bytes() == bundle.read_bytes()
 
 
+
+def test_the_prose_names_the_button_on_the_chapters_that_have_it():
+    """Each chapter the browser runs tells the reader, beside its panel, to press the button by the label the page
+    gives it (browser-kernel.js), and the preface lists exactly those chapters; a chapter the browser cannot run never
+    mentions the button (its page says what it needs instead)."""
+    label = re.search(r'button\.textContent = "([^"]+)"', (ROOT / "book_assets/static/browser-kernel.js").read_text())[1]
+    named = f"**{label}**"
+
+    def prose(chapter: str) -> str:  # line breaks inside the bold label are the wrapping's, not the reader's
+        return " ".join((ROOT / "chapters" / f"{chapter}.md").read_text().split())
+
+    for chapter in browser_kernel.BROWSER_CHAPTERS:
+        assert named in prose(chapter), f"chapters/{chapter}.md does not name the button {named}"
+    for chapter in browser_kernel.BROWSER_CANNOT:
+        assert label not in prose(chapter), f"chapters/{chapter}.md names a button its page does not have"
+    preface = prose("preface")
+    paragraph = next(part for part in preface.split("**In ") if named in part)
+    assert set(re.findall(r"\{doc\}`(\w+)`", paragraph)) == set(browser_kernel.BROWSER_CHAPTERS)
+
 # What the browser's worker does, for a list of (chapter, settings) CASES: each case's settings given as the page's
 # widget models give them (labels, and option indices), drawn by browser_kernel.draw from the unpacked bundle at BOOK.
 # Run by a fresh CPython below (with the modules the browser lacks made unimportable) and by Pyodide further down.
