@@ -112,6 +112,28 @@ class BrowserPage:
     external_requests: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     view: str = ""
+    page_path: str = ""  # the page of the book it holds, for a `loaded` visit
+
+
+def seen_pages(*views):
+    """Parameters for `loaded`: every page of the book in each of these views (helpers.VIEWS), for
+    `@pytest.mark.parametrize("loaded", seen_pages(...), indirect=True, scope="session")`."""
+    return [pytest.param((page, view), id=f"{page}-{view}" if view else page) for page in site_pages() for view in views]
+
+
+@pytest.fixture(scope="session")
+def loaded(request, browser, base_url):
+    """A page of the book opened once in one view, shared by the checks that only read it: the test of its console
+    errors and requests, of its outputs, its contrast, its text alternatives and its fit on a phone. As a
+    session-scoped parameter, (page, view) makes pytest run those tests together and close the visit before the next
+    one (a chapter takes 3 to 4 s to load and draw, and was loaded once for each of those tests)."""
+    from .helpers import VIEWS, open_page
+
+    page_path, view = request.param
+    with visit_site(browser, view, **VIEWS[view]) as visit:
+        visit.page_path = page_path
+        open_page(visit, base_url, page_path)
+        yield visit
 
 
 @pytest.fixture

@@ -28,8 +28,14 @@ _SETTLED = f"""() => {{
 }}"""
 
 
+# The screenshots saved in this test session: each page is saved once in each view, as its first visit found it
+# after loading (a full-page screenshot of a chapter takes 1.5 s, and many tests open the same page in the same view).
+_SCREENSHOTS_TAKEN = set()
+
+
 def open_page(visit, base_url, page_path, timeout_ms=30_000, screenshot=True):
-    """Load a page, wait until its outputs have rendered, and (unless told not to) save a full-page screenshot."""
+    """Load a page, wait until its outputs have rendered, and (unless told not to, or it is saved already in this
+    view) save a full-page screenshot."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # CI without playwright skips in conftest
 
     page = visit.page
@@ -39,11 +45,12 @@ def open_page(visit, base_url, page_path, timeout_ms=30_000, screenshot=True):
     except PlaywrightTimeoutError:
         pass  # the assertions in the tests say what did not render
     page.wait_for_load_state("networkidle")
-    if not screenshot:
+    name = page_path.replace("/", "__").removesuffix(".html") + (f"-{visit.view}" if visit.view else "")
+    if not screenshot or name in _SCREENSHOTS_TAKEN:
         return page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    name = page_path.replace("/", "__").removesuffix(".html") + (f"-{visit.view}" if visit.view else "")
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    _SCREENSHOTS_TAKEN.add(name)
     return page
 
 

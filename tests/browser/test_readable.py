@@ -5,8 +5,8 @@ discovered from _toc.yml, so a new chapter is held to all of this once it is lis
 
 import pytest
 
-from .conftest import site_pages, visit_site
-from .helpers import (CHARTS, SLIDERS, VIEWS, WIDGET_VIEWS, chart_picture, open_page, tab_to, text_contrasts,
+from .conftest import seen_pages, site_pages
+from .helpers import (CHARTS, SLIDERS, WIDGET_VIEWS, chart_picture, open_page, tab_to, text_contrasts,
                       unreachable_overflow, wait_for_redraw)
 
 pytestmark = pytest.mark.browser
@@ -19,17 +19,10 @@ CONTROL_TEXT = ".vega-bindings, .widget-subarea"
 VEGA_DEFAULT_LABEL = "Vega visualization"
 
 
-@pytest.fixture
-def seen_as(browser, request):
-    """The page visit for the view named by the test's `view` parameter (helpers.VIEWS)."""
-    with visit_site(browser, request.param, **VIEWS[request.param]) as visit:
-        yield visit
-
-
-@pytest.mark.parametrize("seen_as", ["", "dark"], indirect=True, ids=["light", "dark"])
-def test_text_contrast(seen_as, base_url, page_path):
-    page = open_page(seen_as, base_url, page_path)
-    expected = "dark" if seen_as.view == "dark" else "light"
+@pytest.mark.parametrize("loaded", seen_pages("", "dark"), indirect=True, scope="session")
+def test_text_contrast(loaded):
+    page = loaded.page
+    expected = "dark" if loaded.view == "dark" else "light"
     assert page.evaluate("() => document.documentElement.dataset.theme") == expected
     low = [t for selector in (CHART_TEXT, CONTROL_TEXT) for t in text_contrasts(page, selector)
            if t["ratio"] < AA_TEXT]
@@ -37,8 +30,9 @@ def test_text_contrast(seen_as, base_url, page_path):
         f"{t['text']!r}: {t['colour']} on {t['background']} = {t['ratio']:.2f}:1" for t in low[:20])
 
 
-def test_charts_have_text_alternatives(browser_page, base_url, page_path):
-    page = open_page(browser_page, base_url, page_path)
+@pytest.mark.parametrize("loaded", seen_pages(""), indirect=True, scope="session")
+def test_charts_have_text_alternatives(loaded):
+    page, page_path = loaded.page, loaded.page_path
     labels = [chart.evaluate("""(c) => { const doc = c.querySelector('[role="graphics-document"]');
                                          return doc === null ? null : doc.getAttribute("aria-label"); }""")
               for chart in page.locator(CHARTS).all()]
@@ -47,9 +41,9 @@ def test_charts_have_text_alternatives(browser_page, base_url, page_path):
                          '.properties(description="...") (or description= to Template.fill)')
 
 
-@pytest.mark.parametrize("seen_as", ["phone"], indirect=True)
-def test_phone_width(seen_as, base_url, page_path):
-    page = open_page(seen_as, base_url, page_path)
+@pytest.mark.parametrize("loaded", seen_pages("phone"), indirect=True, scope="session")
+def test_phone_width(loaded):
+    page, page_path = loaded.page, loaded.page_path
     width, scroll_width = page.evaluate("() => [innerWidth, document.documentElement.scrollWidth]")
     assert scroll_width <= width + 1, f"the page scrolls sideways at {width} px: it is {scroll_width} px wide"
     stuck = unreachable_overflow(page)

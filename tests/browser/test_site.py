@@ -3,16 +3,17 @@ and every chart, formula and widget it holds is drawn. Pages are discovered, not
 
 import pytest
 
-from .conftest import site_pages
+from .conftest import seen_pages, site_pages
 from .helpers import CHARTS, DRAWING, SLIDERS, WIDGET_VIEWS, chart_picture, move_bound_slider, open_page, wait_for_redraw
 
 pytestmark = pytest.mark.browser
 
 
-def test_page_loads_offline_without_errors(browser_page, base_url, page_path):
-    page = open_page(browser_page, base_url, page_path)
-    assert not browser_page.external_requests, "requests off 127.0.0.1:\n" + "\n".join(browser_page.external_requests)
-    assert not browser_page.errors, "console errors:\n" + "\n".join(browser_page.errors)
+@pytest.mark.parametrize("loaded", seen_pages(""), indirect=True, scope="session")
+def test_page_loads_offline_without_errors(loaded):
+    page = loaded.page
+    assert not loaded.external_requests, "requests off 127.0.0.1:\n" + "\n".join(loaded.external_requests)
+    assert not loaded.errors, "console errors:\n" + "\n".join(loaded.errors)
     # sphinx-thebe loads thebe only on "Live Code": it must come from this site too.
     thebe_host = page.evaluate(
         "() => typeof THEBE_JS_URL === 'undefined' ? null : new URL(THEBE_JS_URL, location.href).hostname"
@@ -20,8 +21,9 @@ def test_page_loads_offline_without_errors(browser_page, base_url, page_path):
     assert thebe_host in (None, "127.0.0.1"), f"thebe would load from {thebe_host}"
 
 
-def test_page_outputs_render(browser_page, base_url, page_path):
-    page = open_page(browser_page, base_url, page_path)
+@pytest.mark.parametrize("loaded", seen_pages(""), indirect=True, scope="session")
+def test_page_outputs_render(loaded):
+    page = loaded.page
     for i, chart in enumerate(page.locator(CHARTS).all()):
         assert chart.locator(DRAWING).count() > 0, f"chart {i} not drawn: {chart.inner_text()[:300]!r}"
     math = page.locator(".math")
@@ -32,7 +34,7 @@ def test_page_outputs_render(browser_page, base_url, page_path):
     if views:
         assert page.locator(".widget-subarea > .jupyter-widgets").count() == views, "widget views not rendered"
         assert page.locator(".jupyter-widgets-error-widget").count() == 0, "a widget shows its error placeholder"
-    assert not browser_page.errors, "\n".join(browser_page.errors)
+    assert not loaded.errors, "\n".join(loaded.errors)
 
 
 def test_bound_sliders_redraw_charts(browser_page, base_url):
