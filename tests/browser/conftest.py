@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from .helpers import VIEWS, open_page
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -127,8 +129,6 @@ def loaded(request, browser, base_url):
     errors and requests, of its outputs, its contrast, its text alternatives and its fit on a phone. As a
     session-scoped parameter, (page, view) makes pytest run those tests together and close the visit before the next
     one (a chapter takes 3 to 4 s to load and draw, and was loaded once for each of those tests)."""
-    from .helpers import VIEWS, open_page
-
     page_path, view = request.param
     with visit_site(browser, view, **VIEWS[view]) as visit:
         visit.page_path = page_path
